@@ -1,0 +1,3 @@
+from opengram.cli import app
+
+app()

@@ -1,0 +1,117 @@
+"""The store's tables: members, projects, memberships with scopes, API keys and the request log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    mip_opt_out: Mapped[bool] = mapped_column(default=False)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Membership(Base):
+    """A member's place in a project; `scopes` holds the role (owner, admin, member) and any extras."""
+
+    __tablename__ = "memberships"
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id", ondelete="CASCADE"), primary_key=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiKey(Base):
+    """A project API key. Only the SHA-256 of the secret is kept: keys are random, so a fast hash is safe."""
+
+    __tablename__ = "api_keys"
+
+    api_key_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id", ondelete="CASCADE"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expiration_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RequestLog(Base):
+    """One row per API request: what Deepgram's usage and request-log endpoints report."""
+
+    __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_project_created", "project_id", "created"),)
+
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"))
+    api_key_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    path: Mapped[str] = mapped_column(String(200))
+    endpoint: Mapped[str] = mapped_column(String(20))  # listen, speak, read
+    method: Mapped[str] = mapped_column(String(20))  # sync, async, streaming
+    deployment: Mapped[str] = mapped_column(String(20), default="self-hosted")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code: Mapped[int] = mapped_column(Integer)
+    duration: Mapped[float] = mapped_column(Float, default=0.0)  # audio seconds
+    channels: Mapped[int] = mapped_column(Integer, default=0)
+    streams: Mapped[int] = mapped_column(Integer, default=1)
+    model: Mapped[str | None] = mapped_column(String(100))  # model name as requested
+    models: Mapped[list[str]] = mapped_column(JSON, default=list)  # model uuids that ran
+    features: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    callback: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)  # error text for failed requests

@@ -1,0 +1,85 @@
+"""POST /v1/listen: pre-recorded transcription of an upload or a URL."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from opengram.accounts.keys import Principal
+from opengram.accounts.models import RequestLog, utcnow
+from opengram.accounts.usage import record_request
+from opengram.api.deps import principal, request_id
+from opengram.errors import BadJsonPayload, CorruptAudio, DeepgramError, InternalError, PayloadTooLarge
+from opengram.speech import source as sources
+from opengram.speech.options import ListenOptions
+
+router = APIRouter()
+
+MAX_JSON_BYTES = 64 * 1024
+
+
+async def _read_source(request: Request, options: ListenOptions) -> sources.AudioSource:
+    settings = request.app.state.settings
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json":
+        body = await request.body()
+        try:
+            payload = json.loads(body) if len(body) <= MAX_JSON_BYTES else None
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(payload.get("url"), str):
+            raise BadJsonPayload()
+        return await sources.fetch(
+            payload["url"],
+            max_bytes=settings.max_upload_bytes,
+            timeout_s=settings.fetch_timeout_s,
+            max_redirects=settings.fetch_max_redirects,
+            allow_private=settings.fetch_allow_private,
+        )
+    # Anything else is audio, whatever it is labelled: the official SDK always says octet-stream.
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"Payload size exceeds limit of {settings.max_upload_bytes} bytes.")
+    audio = await sources.upload(request.stream(), settings.max_upload_bytes)
+    if audio.size == 0:
+        audio.close()
+        raise CorruptAudio()
+    return audio
+
+
+@router.post("/v1/listen")
+async def listen(request: Request, caller: Principal = Depends(principal)) -> JSONResponse:
+    rid = request_id(request)
+    state = request.app.state
+    row = RequestLog(
+        request_id=rid,
+        project_id=caller.project_id,
+        api_key_id=caller.api_key_id,
+        path="/v1/listen",
+        endpoint="listen",
+        method="sync",
+        created=utcnow(),
+    )
+    source = None
+    try:
+        options = ListenOptions.parse(request.query_params.multi_items())
+        row.model, row.features, row.tags, row.config = options.model, options.features(), options.tag, options.config()
+        source = await _read_source(request, options)
+        done = await state.listen.transcribe(source, options, rid)
+    except Exception as exc:
+        error = exc if isinstance(exc, DeepgramError) else InternalError()
+        row.code, row.message = error.status, error.message
+        async with state.sessions.begin() as session:
+            await record_request(session, row)
+        raise
+    finally:
+        if source is not None:
+            source.close()
+    row.code = 200
+    row.duration, row.channels = done.duration, done.response.metadata.channels
+    row.models = done.response.metadata.models
+    async with state.sessions.begin() as session:
+        await record_request(session, row)
+    return JSONResponse(done.response.wire())

