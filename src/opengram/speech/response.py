@@ -77,28 +77,34 @@ def plain_word(text: str) -> str:
     return _EDGE_PUNCT.sub("", text.strip()).lower()
 
 
+def _spoken_words(words: list[asr.Word]) -> list[asr.Word]:
+    """Whisper's words, with pieces that carry no leading space ("-line", ".") joined to the word before."""
+    merged: list[asr.Word] = []
+    for w in words:
+        if merged and not w.text.startswith(" "):
+            prev = merged[-1]
+            merged[-1] = asr.Word(prev.text + w.text, prev.start, max(prev.end, w.end), min(prev.probability, w.probability))
+        else:
+            merged.append(w)
+    return merged
+
+
 def alternative(transcript: asr.Transcript, *, punctuated: bool) -> ResultAlternative:
     words: list[Word] = []
-    for w in transcript.words:
+    for w in _spoken_words(transcript.words):
         shown = w.text.strip()
         bare = plain_word(shown)
         if not bare:
-            # A token of punctuation alone belongs to the word before it.
-            if words and words[-1].punctuated_word is not None:
-                words[-1].punctuated_word += shown
-            continue
+            continue  # punctuation with nothing spoken
         words.append(
             Word(
                 word=bare,
                 start=w.start,
                 end=max(w.end, w.start),
                 confidence=round(w.probability, 4),
-                punctuated_word=shown,
+                punctuated_word=shown if punctuated else None,
             )
         )
-    if not punctuated:
-        for word in words:
-            word.punctuated_word = None
     text = " ".join((w.punctuated_word or w.word) for w in words)
     confidence = round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
     return ResultAlternative(transcript=text, confidence=confidence, words=words)

