@@ -81,20 +81,22 @@ class Server:
             self.process.kill()
 
 
-def start_server(tmp: Path, db: TempDatabase, **env_overrides: str) -> Server:
+def start_server(tmp: Path, db: TempDatabase, *, bootstrap: bool = True, **env_overrides: str) -> Server:
+    """Start `opengram serve`; with `bootstrap=False` no key is given and the server makes its own."""
     port = free_port()
-    key = secrets.token_hex(20)
+    key = secrets.token_hex(20) if bootstrap else ""
     env = {
-        **os.environ,
-        "OPENGRAM_BOOTSTRAP_KEY": key,
+        **{k: v for k, v in os.environ.items() if k != "OPENGRAM_BOOTSTRAP_KEY"},
+        **({"OPENGRAM_BOOTSTRAP_KEY": key} if bootstrap else {}),
         # Tests fetch URLs from a loopback file server.
         "OPENGRAM_FETCH_ALLOW_PRIVATE": "true",
         **env_overrides,
     }
     log = tmp / f"server-{port}.log"
+    # Port and database come from the environment, as an operator's unit file would give them.
+    env.update(OPENGRAM_PORT=str(port), OPENGRAM_DATABASE_URL=db.url)
     process = subprocess.Popen(
-        [sys.executable, "-m", "opengram", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--database-url", db.url],
+        [sys.executable, "-m", "opengram", "serve", "--host", "127.0.0.1"],
         env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,54 @@
+"""The `opengram` command: first-start bootstrap, `keys create`, `projects list`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import httpx
+
+from tests import audio
+from tests.server import TempDatabase, start_server
+
+
+def opengram(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "opengram", *args], capture_output=True, text=True, timeout=120, env=env, check=True
+    )
+
+
+def listen(url: str, key: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/v1/listen", content=audio.read("cards_001.wav"), headers={"Authorization": f"Token {key}"}, timeout=60
+    )
+
+
+def test_first_start_prints_a_working_key_once(tmp_path):
+    db = TempDatabase(tmp_path)
+    try:
+        srv = start_server(tmp_path, db, bootstrap=False)
+        srv.stop()
+        printed = re.findall(r"^([0-9a-f]{40})$", srv.log.read_text(), re.M)
+        assert len(printed) == 1
+        # A second start on the same database creates nothing and prints no key.
+        again = start_server(tmp_path, db, bootstrap=False)
+        try:
+            assert re.findall(r"^([0-9a-f]{40})$", again.log.read_text(), re.M) == []
+            assert listen(again.url, printed[0]).status_code == 200
+        finally:
+            again.stop()
+    finally:
+        db.drop()
+
+
+def test_keys_create_prints_a_key_that_works(server):
+    out = opengram("keys", "create", "--database-url", server.db.url, "--comment", "from the cli").stdout
+    secret = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"[0-9a-f]{40}", secret)
+    assert listen(server.url, secret).status_code == 200
+
+
+def test_projects_list(server):
+    out = opengram("projects", "list", "--database-url", server.db.url).stdout
+    assert "Default Project" in out
