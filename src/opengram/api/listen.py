@@ -20,7 +20,7 @@ router = APIRouter()
 MAX_JSON_BYTES = 64 * 1024
 
 
-async def _read_source(request: Request, options: ListenOptions) -> sources.AudioSource:
+async def _read_source(request: Request) -> sources.AudioSource:
     settings = request.app.state.settings
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/json":
@@ -66,7 +66,8 @@ async def listen(request: Request, caller: Principal = Depends(principal)) -> JS
     try:
         options = ListenOptions.parse(request.query_params.multi_items())
         row.model, row.features, row.tags, row.config = options.model, options.features(), options.tag, options.config()
-        source = await _read_source(request, options)
+        state.listen.scheduler.ensure_capacity()  # before receiving a body we could not process
+        source = await _read_source(request)
         done = await state.listen.transcribe(source, options, rid)
     except Exception as exc:
         error = exc if isinstance(exc, DeepgramError) else InternalError()

@@ -28,12 +28,16 @@ class Scheduler:
         """Jobs running or waiting."""
         return self._admitted
 
+    def ensure_capacity(self) -> None:
+        """Refuse before a request does any work (such as receiving its upload) when nothing is free."""
+        if self._admitted >= self.capacity:
+            raise TooManyRequests()
+
     async def run(self, fn: Callable[..., T], *args) -> T:
         # Only the event loop thread touches `_admitted`, so no lock is needed. A job leaves the count
         # when its thread finishes, not when its caller stops waiting: a cancelled caller's job still
         # occupies a worker until it ends.
-        if self._admitted >= self.capacity:
-            raise TooManyRequests()
+        self.ensure_capacity()
         loop = asyncio.get_running_loop()
         self._admitted += 1
         job = self._executor.submit(fn, *args)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from opengram.engines.asr import DecodeOptions
@@ -31,17 +30,21 @@ class ListenService:
 
     async def transcribe(self, source: AudioSource, options: ListenOptions, request_id: str) -> Transcription:
         spec = self.registry.resolve(options.model, options.language)
-        audio = await asyncio.to_thread(
-            decode,
-            source.file,
-            encoding=options.encoding,
-            sample_rate=options.sample_rate,
-            channels=options.channels,
-            max_seconds=self.max_audio_seconds,
-        )
-        engine = await asyncio.to_thread(self.registry.engine, spec)  # loads on first use
         decode_options = DecodeOptions(language=options.language.split("-")[0], beam_size=self.beam_size)
-        transcript = await self.scheduler.run(engine.transcribe, audio.mono(), decode_options)
+
+        def job():
+            # Decoding is CPU work too, so it runs inside the scheduler's bound, beside the model.
+            audio = decode(
+                source.file,
+                encoding=options.encoding,
+                sample_rate=options.sample_rate,
+                channels=options.channels,
+                max_seconds=self.max_audio_seconds,
+            )
+            engine = self.registry.engine(spec)  # loads on first use
+            return audio, engine.transcribe(audio.mono(), decode_options)
+
+        audio, transcript = await self.scheduler.run(job)
         alternative = wire.alternative(transcript, punctuated=options.punctuated)
         response = wire.ListenResponse(
             metadata=wire.metadata(
