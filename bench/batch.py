@@ -30,7 +30,11 @@ from pathlib import Path
 
 import httpx
 
-AUDIO_DIR = Path("/work/shared/audio")
+# shared/ sits beside the checkout (../shared), or inside it in CI's clone.
+AUDIO_DIR = next(
+    (p for p in (Path(__file__).resolve().parents[2] / "shared" / "audio", Path(__file__).resolve().parents[1] / "shared" / "audio") if p.is_dir()),
+    Path("../shared/audio"),
+)
 TARGET = 1.10
 
 
