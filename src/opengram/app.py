@@ -55,7 +55,8 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         rid = str(uuid.uuid4())
-        scope.setdefault("state", {})["request_id"] = rid
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
         started = time.perf_counter()
         status = {"code": 0}
 
@@ -69,8 +70,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             log.info(
-                "request_id=%s method=%s path=%s status=%s ms=%.1f",
-                rid, scope.get("method", "WS"), scope["path"], status["code"], (time.perf_counter() - started) * 1000,
+                "request_id=%s key=%s method=%s path=%s status=%s audio_s=%s ms=%.1f",
+                rid, state.get("api_key_id", "-"), scope.get("method", "WS"), scope["path"], status["code"],
+                state.get("audio_seconds", "-"), (time.perf_counter() - started) * 1000,
             )  # fmt: skip
 
 

@@ -33,4 +33,5 @@ async def principal(request: Request) -> Principal:
         found = await authenticate(session, parsed[1])
     if found is None:
         raise InvalidAuth()
+    request.scope["state"]["api_key_id"] = found.api_key_id  # for the request's log line
     return found

@@ -80,6 +80,7 @@ async def listen(request: Request, caller: Principal = Depends(principal)) -> JS
             source.close()
     row.code = 200
     row.duration, row.channels = done.duration, done.response.metadata.channels
+    request.scope["state"]["audio_seconds"] = round(done.duration, 3)
     row.models = done.response.metadata.models
     async with state.sessions.begin() as session:
         await record_request(session, row)

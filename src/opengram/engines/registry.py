@@ -61,10 +61,11 @@ def custom_model(directory: str) -> ModelSpec:
     path = Path(directory).expanduser().resolve()
     if not (path / "model.bin").is_file():
         raise FileNotFoundError(f"{path} is not a CTranslate2 Whisper directory (no model.bin)")
+    # Served under its directory name; `.en` in the name marks an English-only model, as Whisper names them.
     name = path.name
     english_only = name.endswith(".en")
     return ModelSpec(
-        key=f"whisper-{name}" if not name.startswith("whisper") else name,
+        key=name,
         path=path,
         sha256=None,
         languages=("en",) if english_only else ("*",),
