@@ -125,7 +125,7 @@ def test_bad_json(server, body):
 
 @pytest.mark.parametrize(
     "params",
-    [{"model": "no-such-model"}, {"model": "whisper-large"}, {"language": "fr"}, {"model": "nova-3", "language": "de"}],
+    [{"model": "no-such-model"}, {"model": "whisper-large"}, {"language": "xx"}, {"model": "whisper-tiny", "language": "de"}],
 )
 def test_unknown_model_or_language(server, params):
     assert_error(post(server, params=params, content=audio.read("cards_001.wav")), 400, NO_MODEL)

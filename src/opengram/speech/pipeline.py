@@ -1,24 +1,159 @@
-"""Pre-recorded transcription: decode -> ASR (through the scheduler) -> Deepgram response."""
+"""Pre-recorded transcription: decode -> ASR per channel (through the scheduler) -> text features ->
+Deepgram response. Every text feature is model-agnostic and works on `TimedWord`s."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
-from opengram.engines.asr import DecodeOptions
+from opengram.engines.asr import DecodeOptions, Transcript
 from opengram.engines.registry import ModelRegistry, ModelSpec
 from opengram.engines.scheduler import Scheduler
+from opengram.speech import formatting, redaction, structure
 from opengram.speech import response as wire
 from opengram.speech.audio import decode
 from opengram.speech.options import ListenOptions
+from opengram.speech.search import search
 from opengram.speech.source import AudioSource
+from opengram.speech.words import TimedWord, from_engine
+
+# Temperatures for alternatives after the first; a repeat of an earlier hypothesis is sampled again hotter.
+ALTERNATIVE_TEMPERATURES = (0.4, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
 class Transcription:
     response: wire.ListenResponse
-    spec: ModelSpec
+    specs: list[ModelSpec]
     duration: float
     channels: int
+
+
+def decode_options(options: ListenOptions, beam_size: int) -> DecodeOptions:
+    hints = list(options.keyterm) + [k.partition(":")[0] for k in options.keywords if _boost(k) > 0]
+    return DecodeOptions(
+        language=options.language.split("-")[0].lower(),
+        beam_size=beam_size,
+        initial_prompt=formatting.FILLER_PROMPT if options.filler_words else None,
+        hotwords=", ".join(hints) or None,
+    )
+
+
+def _boost(keyword: str) -> float:
+    _, _, value = keyword.partition(":")
+    return float(value) if value else 1.0
+
+
+def postprocess(words: list[TimedWord], options: ListenOptions) -> list[TimedWord]:
+    """Deepgram's text features, in the order Deepgram applies them."""
+    if not options.filler_words:
+        words = formatting.drop_fillers(words)
+    if options.dictation:
+        words = formatting.dictation(words)
+    types = redaction.entity_types(options.redact)
+    if types or options.numerals or options.smart_format:
+        words = formatting.written_numbers(words)  # entities are found in digits
+        if "email_address" in types:
+            words = formatting.smart_format(words) if options.smart_format else formatting._emails_and_urls(words)
+        words = redaction.redact(words, types)
+    if options.smart_format:
+        words = formatting.smart_format(words)
+    elif not options.numerals:
+        words = formatting.spoken_numbers(words)
+    if options.measurements:
+        words = formatting.measurements(words)
+    if options.replace:
+        words = redaction.apply_replacements(words, redaction.parse_replacements(options.replace))
+    if options.profanity_filter:
+        words = formatting.profanity_filter(words)
+    return words
+
+
+def wire_words(words: list[TimedWord], options: ListenOptions) -> list[wire.Word]:
+    return [
+        wire.Word(
+            word=w.word,
+            start=w.start,
+            end=w.end,
+            confidence=w.confidence,
+            punctuated_word=w.punctuated if options.punctuated else None,
+            speaker=w.speaker,
+            speaker_confidence=w.speaker_confidence,
+        )
+        for w in words
+    ]
+
+
+def text_of(words: list[TimedWord], punctuated: bool) -> str:
+    text = " ".join(w.punctuated if punctuated else w.word for w in words)
+    return text.replace("\n ", "\n")
+
+
+def confidence_of(words: list[TimedWord]) -> float:
+    return round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
+
+
+def paragraphs_of(words: list[TimedWord]) -> wire.Paragraphs:
+    paragraphs = structure.paragraphs(words)
+    texts = []
+    for p in paragraphs:
+        text = " ".join(s.text for s in p.sentences)
+        texts.append(f"Speaker {p.speaker}: {text}" if p.speaker is not None else text)
+    return wire.Paragraphs(
+        transcript="\n" + "\n\n".join(texts),
+        paragraphs=[
+            wire.Paragraph(
+                sentences=[wire.Sentence(text=s.text, start=s.words[0].start, end=s.words[-1].end) for s in p.sentences],
+                speaker=p.speaker,
+                num_words=len(p.words),
+                start=p.words[0].start,
+                end=p.words[-1].end,
+            )
+            for p in paragraphs
+        ],
+    )
+
+
+def alternative(words: list[TimedWord], options: ListenOptions) -> wire.ResultAlternative:
+    return wire.ResultAlternative(
+        transcript=text_of(words, options.punctuated),
+        confidence=confidence_of(words),
+        words=wire_words(words, options),
+        paragraphs=paragraphs_of(words) if (options.paragraphs or options.smart_format) and words else None,
+    )
+
+
+def utterances_of(channels: list[list[TimedWord]], options: ListenOptions) -> list[wire.Utterance]:
+    out = []
+    for index, words in enumerate(channels):
+        for u in structure.utterances(words, index, options.utt_split):
+            out.append(
+                wire.Utterance(
+                    start=u.start,
+                    end=u.end,
+                    confidence=confidence_of(u.words),
+                    channel=index,
+                    transcript=text_of(u.words, options.punctuated),
+                    words=wire_words(u.words, options),
+                    speaker=u.speaker,
+                    id=str(uuid.uuid4()),
+                )
+            )
+    return out
+
+
+def warnings_for(options: ListenOptions) -> list[wire.Warning]:
+    out = []
+    for entity in redaction.entity_types(options.redact):
+        if entity in redaction.NER_ENTITIES:
+            out.append(
+                wire.Warning(
+                    parameter="redact",
+                    type="unsupported_value",
+                    message=f"Redaction of `{entity}` needs entity recognition, which this server does not run yet.",
+                )
+            )
+    return out
 
 
 class ListenService:
@@ -28,11 +163,17 @@ class ListenService:
         self.beam_size = beam_size
         self.max_audio_seconds = max_audio_seconds
 
-    async def transcribe(self, source: AudioSource, options: ListenOptions, request_id: str) -> Transcription:
-        spec = self.registry.resolve(options.model, options.language)
-        decode_options = DecodeOptions(language=options.language.split("-")[0], beam_size=self.beam_size)
+    def resolve(self, options: ListenOptions) -> list[ModelSpec]:
+        """The model for each channel (`model=a:b` gives channel 0 `a`, channel 1 `b`, the rest the last)."""
+        names = (options.model or "").split(":") if options.model else [None]
+        return [self.registry.resolve(name, options.language) for name in names]
 
-        def job():
+    async def transcribe(self, source: AudioSource, options: ListenOptions, request_id: str) -> Transcription:
+        specs = self.resolve(options)
+        base = decode_options(options, self.beam_size)
+        n_alternatives = options.alternatives
+
+        def job() -> tuple:
             # Decoding is CPU work too, so it runs inside the scheduler's bound, beside the model.
             audio = decode(
                 source.file,
@@ -41,20 +182,61 @@ class ListenService:
                 channels=options.channels,
                 max_seconds=self.max_audio_seconds,
             )
-            engine = self.registry.engine(spec)  # loads on first use
-            return audio, engine.transcribe(audio.mono(), decode_options)
+            tracks = list(audio.samples) if options.multichannel else [audio.mono()]
+            results: list[tuple[ModelSpec, list[Transcript]]] = []
+            for index, samples in enumerate(tracks):
+                spec = specs[min(index, len(specs) - 1)]
+                engine = self.registry.engine(spec)  # loads on first use
+                hypotheses = [engine.transcribe(samples, base)]
+                for temperature in ALTERNATIVE_TEMPERATURES:
+                    if len(hypotheses) >= n_alternatives:
+                        break
+                    candidate = engine.transcribe(samples, _with(base, temperature=temperature))
+                    if candidate.text not in {h.text for h in hypotheses}:
+                        hypotheses.append(candidate)
+                results.append((spec, hypotheses))
+            return audio, results
 
-        audio, transcript = await self.scheduler.run(job)
-        alternative = wire.alternative(transcript, punctuated=options.punctuated)
+        audio, results = await self.scheduler.run(job)
+        channels: list[wire.ResultChannel] = []
+        best_words: list[list[TimedWord]] = []
+        for spec, hypotheses in results:
+            processed = [postprocess(from_engine(h.words), options) for h in hypotheses]
+            best_words.append(processed[0])
+            channels.append(
+                wire.ResultChannel(
+                    search=[
+                        wire.SearchResult(query=q, hits=[wire.SearchHit(**vars(h)) for h in search(processed[0], q)])
+                        for q in options.search
+                    ]
+                    or None,
+                    alternatives=[alternative(words, options) for words in processed],
+                )
+            )
+        used = list({spec.key: spec for spec, _ in results}.values())
+        extra = dict(e.partition(":")[::2] for e in options.extra) or None
         response = wire.ListenResponse(
-            metadata=wire.metadata(
+            metadata=wire.ListenMetadata(
                 request_id=request_id,
                 sha256=source.sha256,
-                duration=audio.duration,
-                channels=1,
-                spec=spec,
-                tags=options.tag,
+                created=wire.iso_now(),
+                duration=round(audio.duration, 6),
+                channels=len(channels),
+                models=[s.uuid for s in used],
+                model_info=wire.model_info(used),
+                tags=options.tag or None,
+                extra=extra,
+                warnings=warnings_for(options) or None,
             ),
-            results=wire.Results(channels=[wire.ResultChannel(alternatives=[alternative])]),
+            results=wire.Results(
+                channels=channels,
+                utterances=utterances_of(best_words, options) if options.utterances else None,
+            ),
         )
-        return Transcription(response, spec, audio.duration, audio.channels)
+        return Transcription(response, used, audio.duration, len(channels))
+
+
+def _with(options: DecodeOptions, **changes) -> DecodeOptions:
+    from dataclasses import replace
+
+    return replace(options, **changes)

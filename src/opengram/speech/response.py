@@ -1,13 +1,12 @@
-"""Deepgram's pre-recorded response, field for field (spec section 2.3), and its assembly from a transcript."""
+"""Deepgram's pre-recorded response, field for field (spec section 2.3). Pure wire shapes, no logic."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from opengram.engines import asr
 from opengram.engines.registry import ModelSpec
 
 
@@ -21,26 +20,81 @@ class Word(_Wire):
     end: float
     confidence: float
     punctuated_word: str | None = None
+    speaker: int | None = None
+    speaker_confidence: float | None = None
+
+
+class Sentence(_Wire):
+    text: str
+    start: float
+    end: float
+
+
+class Paragraph(_Wire):
+    sentences: list[Sentence]
+    speaker: int | None = None
+    num_words: int
+    start: float
+    end: float
+
+
+class Paragraphs(_Wire):
+    transcript: str
+    paragraphs: list[Paragraph]
 
 
 class ResultAlternative(_Wire):
     transcript: str
     confidence: float
     words: list[Word]
+    paragraphs: Paragraphs | None = None
+
+
+class SearchHit(_Wire):
+    confidence: float
+    start: float
+    end: float
+    snippet: str
+
+
+class SearchResult(_Wire):
+    query: str
+    hits: list[SearchHit]
 
 
 class ResultChannel(_Wire):
+    search: list[SearchResult] | None = None
     alternatives: list[ResultAlternative]
+    detected_language: str | None = None
+    language_confidence: float | None = None
+
+
+class Utterance(_Wire):
+    start: float
+    end: float
+    confidence: float
+    channel: int
+    transcript: str
+    words: list[Word]
+    speaker: int | None = None
+    id: str
 
 
 class Results(_Wire):
     channels: list[ResultChannel]
+    utterances: list[Utterance] | None = None
 
 
 class ModelInfo(_Wire):
     name: str
     version: str
     arch: str
+
+
+class Warning(_Wire):
+    parameter: str
+    type: str
+    message: str
 
 
 class ListenMetadata(_Wire):
@@ -53,13 +107,15 @@ class ListenMetadata(_Wire):
     models: list[str]
     model_info: dict[str, ModelInfo]
     tags: list[str] | None = None
+    extra: dict[str, str] | None = None
+    warnings: list[Warning] | None = None
 
 
 class ListenResponse(_Wire):
     metadata: ListenMetadata
     results: Results
 
-    def wire(self) -> dict:
+    def wire(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
 
 
@@ -68,64 +124,5 @@ def iso_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# Punctuation at a word's edges; apostrophes inside words ("didn't") stay.
-_EDGE_PUNCT = re.compile(r"^[^\w']+|[^\w']+$|^'+|'+$")
-
-
-def plain_word(text: str) -> str:
-    """Deepgram's `word`: lower case, no surrounding punctuation."""
-    return _EDGE_PUNCT.sub("", text.strip()).lower()
-
-
-def _spoken_words(words: list[asr.Word]) -> list[asr.Word]:
-    """Whisper's words, with pieces that carry no leading space ("-line", ".") joined to the word before."""
-    merged: list[asr.Word] = []
-    for w in words:
-        if merged and not w.text.startswith(" "):
-            prev = merged[-1]
-            merged[-1] = asr.Word(prev.text + w.text, prev.start, max(prev.end, w.end), min(prev.probability, w.probability))
-        else:
-            merged.append(w)
-    return merged
-
-
-def alternative(transcript: asr.Transcript, *, punctuated: bool) -> ResultAlternative:
-    words: list[Word] = []
-    for w in _spoken_words(transcript.words):
-        shown = w.text.strip()
-        bare = plain_word(shown)
-        if not bare:
-            continue  # punctuation with nothing spoken
-        words.append(
-            Word(
-                word=bare,
-                start=w.start,
-                end=max(w.end, w.start),
-                confidence=round(w.probability, 4),
-                punctuated_word=shown if punctuated else None,
-            )
-        )
-    text = " ".join((w.punctuated_word or w.word) for w in words)
-    confidence = round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
-    return ResultAlternative(transcript=text, confidence=confidence, words=words)
-
-
-def metadata(
-    *,
-    request_id: str,
-    sha256: str,
-    duration: float,
-    channels: int,
-    spec: ModelSpec,
-    tags: list[str] | None = None,
-) -> ListenMetadata:
-    return ListenMetadata(
-        request_id=request_id,
-        sha256=sha256,
-        created=iso_now(),
-        duration=round(duration, 6),
-        channels=channels,
-        models=[spec.uuid],
-        model_info={spec.uuid: ModelInfo(name=spec.key, version=spec.version, arch=spec.arch)},
-        tags=tags or None,
-    )
+def model_info(specs: list[ModelSpec]) -> dict[str, ModelInfo]:
+    return {s.uuid: ModelInfo(name=s.key, version=s.version, arch=s.arch) for s in specs}
