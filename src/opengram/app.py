@@ -17,7 +17,7 @@ from opengram.accounts.bootstrap import bootstrap
 from opengram.api import listen, projects
 from opengram.config import Settings
 from opengram.engines.asr import WhisperEngine
-from opengram.engines.registry import ModelRegistry, bundled_tiny_en, custom_model
+from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
 from opengram.engines.scheduler import Scheduler
 from opengram.errors import DeepgramError, InternalError, InvalidQueryParameter
 from opengram.speech.pipeline import ListenService
@@ -32,6 +32,9 @@ def build_registry(settings: Settings) -> ModelRegistry:
     bundled = bundled_tiny_en()
     if bundled is not None:
         specs.append(bundled)
+    base = bundled_whisper_base(settings.data_dir)  # multilingual; joined into data_dir and loaded on first use
+    if base is not None:
+        specs.append(base)
 
     def load(spec):
         return WhisperEngine(

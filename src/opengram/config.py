@@ -11,6 +11,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     database_url: str = "sqlite:///./var/opengram.db"
+    # Writable state that is not in the database: models joined from split PyPI packages, under models/.
+    data_dir: str = "./var"
     # Secret of the first key created on an empty database; random when unset.
     bootstrap_key: str | None = None
 

