@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Iterable
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
-from opengram.errors import InvalidQueryParameter
+from opengram.errors import BadRequest, InvalidQueryParameter
+from opengram.speech import redaction
 
 
 def _integral(value: Any) -> Any:
@@ -36,6 +37,14 @@ Int = Annotated[int, BeforeValidator(_integral)]
 BoolOrStr = Annotated[bool | str, BeforeValidator(_bool_or_text)]
 # `endpointing` is milliseconds or `false`.
 IntOrBool = Annotated[bool | int, BeforeValidator(lambda v: _bool_or_text(_integral(v)))]
+
+MAX_ALTERNATIVES = 5
+MAX_KEYWORDS = 100
+MAX_SEARCH = 25
+MAX_KEYTERM_TOKENS = 500
+ENCODINGS = {
+    "linear16", "linear32", "flac", "mulaw", "alaw", "amr-nb", "amr-wb", "opus", "ogg-opus", "speex", "g729",
+}  # fmt: skip
 
 LIST_PARAMS = {
     "tag", "extra", "search", "replace", "keywords", "keyterm", "redact",
@@ -101,6 +110,93 @@ class ListenOptions(BaseModel):
     vad_events: bool = False
     no_delay: bool = False
 
+    @field_validator("alternatives")
+    @classmethod
+    def _alternatives(cls, v: int) -> int:
+        if not 1 <= v <= MAX_ALTERNATIVES:
+            raise ValueError("out of range")
+        return v
+
+    @field_validator("utt_split")
+    @classmethod
+    def _utt_split(cls, v: float) -> float:
+        if v < 0:
+            raise ValueError("negative")
+        return v
+
+    @field_validator("sample_rate", "channels")
+    @classmethod
+    def _positive(cls, v: int | None) -> int | None:
+        if v is not None and v <= 0:
+            raise ValueError("must be positive")
+        return v
+
+    @field_validator("callback_method")
+    @classmethod
+    def _callback_method(cls, v: str) -> str:
+        if v.upper() not in ("POST", "PUT"):
+            raise ValueError("POST or PUT")
+        return v.upper()
+
+    @field_validator("custom_topic_mode", "custom_intent_mode")
+    @classmethod
+    def _mode(cls, v: str) -> str:
+        if v not in ("extended", "strict"):
+            raise ValueError("extended or strict")
+        return v
+
+    @field_validator("summarize")
+    @classmethod
+    def _summarize(cls, v: bool | str) -> bool | str:
+        if v not in (True, False, "v1", "v2"):
+            raise ValueError("v2, true or false")
+        return v
+
+    @field_validator("extra", "replace")
+    @classmethod
+    def _pairs(cls, v: list[str]) -> list[str]:
+        if any(":" not in item or not item.partition(":")[0].strip() for item in v if item):
+            raise ValueError("expected key:value")
+        return v
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, v: list[str]) -> list[str]:
+        if len(v) > MAX_KEYWORDS:
+            raise ValueError("too many")
+        for item in v:
+            _, _, boost = item.partition(":")
+            if boost:
+                float(boost)  # ValueError names the parameter
+        return v
+
+    @field_validator("search")
+    @classmethod
+    def _search(cls, v: list[str]) -> list[str]:
+        if len(v) > MAX_SEARCH:
+            raise ValueError("too many")
+        return v
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, v: list[str]) -> list[str]:
+        if any(len(t) > 128 for t in v):
+            raise ValueError("longer than 128 characters")
+        return v
+
+    @field_validator("redact")
+    @classmethod
+    def _redact(cls, v: list[str]) -> list[str]:
+        redaction.entity_types(v)  # ValueError names an unknown entity
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v: str | None) -> str | None:
+        if v is not None and v.lower() not in ENCODINGS:
+            raise ValueError("unknown encoding")
+        return v.lower() if v else v
+
     @classmethod
     def parse(cls, items: Iterable[tuple[str, str]]) -> "ListenOptions":
         raw: dict[str, Any] = {}
@@ -110,11 +206,15 @@ class ListenOptions(BaseModel):
             else:
                 raw[key] = value  # a repeated scalar: the last one wins
         try:
-            return cls.model_validate(raw)
+            options = cls.model_validate(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
             name = ".".join(str(p) for p in err["loc"][:1])
             raise InvalidQueryParameter(f"invalid value for `{name}`: {raw.get(name)!r}") from None
+        # Deepgram counts model tokens; words are a close, cheap stand-in.
+        if sum(len(term.split()) for term in options.keyterm) > MAX_KEYTERM_TOKENS:
+            raise BadRequest("Keyterm limit exceeded. The maximum number of tokens across all keyterms is 500.")
+        return options
 
     @property
     def punctuated(self) -> bool:
