@@ -152,11 +152,17 @@ class ListenOptions(BaseModel):
             raise ValueError("v2, true or false")
         return v
 
-    @field_validator("extra", "replace")
+    @field_validator("extra")
     @classmethod
     def _pairs(cls, v: list[str]) -> list[str]:
-        if any(":" not in item or not item.partition(":")[0].strip() for item in v if item):
+        if any(":" not in item or not item.partition(":")[0].strip() for item in v):
             raise ValueError("expected key:value")
+        return v
+
+    @field_validator("replace")
+    @classmethod
+    def _replace(cls, v: list[str]) -> list[str]:
+        redaction.parse_replacements(v)  # `find` alone deletes; an empty `find` is an error
         return v
 
     @field_validator("keywords")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from opengram.engines.asr import DecodeOptions, Transcript
+from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+from opengram.engines.asr import SAMPLE_RATE, DecodeOptions, Transcript
 from opengram.engines.registry import ModelRegistry, ModelSpec
 from opengram.engines.scheduler import Scheduler
 from opengram.speech import formatting, redaction, structure
@@ -15,7 +17,11 @@ from opengram.speech.audio import decode
 from opengram.speech.options import ListenOptions
 from opengram.speech.search import search
 from opengram.speech.source import AudioSource
-from opengram.speech.words import TimedWord, from_engine
+from opengram.speech.words import TimedWord, from_engine, tighten
+
+# Speech regions for word timing: short silences count, little padding (faster-whisper's defaults are
+# tuned for cutting long files into chunks, not for word boundaries).
+WORD_VAD = VadOptions(threshold=0.5, min_silence_duration_ms=200, speech_pad_ms=60)
 
 # Temperatures for alternatives after the first; a repeat of an earlier hypothesis is sampled again hotter.
 ALTERNATIVE_TEMPERATURES = (0.4, 0.6, 0.8, 1.0)
@@ -183,7 +189,7 @@ class ListenService:
                 max_seconds=self.max_audio_seconds,
             )
             tracks = list(audio.samples) if options.multichannel else [audio.mono()]
-            results: list[tuple[ModelSpec, list[Transcript]]] = []
+            results: list[tuple[ModelSpec, list[Transcript], list[tuple[float, float]]]] = []
             for index, samples in enumerate(tracks):
                 spec = specs[min(index, len(specs) - 1)]
                 engine = self.registry.engine(spec)  # loads on first use
@@ -194,14 +200,18 @@ class ListenService:
                     candidate = engine.transcribe(samples, _with(base, temperature=temperature))
                     if candidate.text not in {h.text for h in hypotheses}:
                         hypotheses.append(candidate)
-                results.append((spec, hypotheses))
+                regions = [
+                    (r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE)
+                    for r in get_speech_timestamps(samples, WORD_VAD)
+                ]
+                results.append((spec, hypotheses, regions))
             return audio, results
 
         audio, results = await self.scheduler.run(job)
         channels: list[wire.ResultChannel] = []
         best_words: list[list[TimedWord]] = []
-        for spec, hypotheses in results:
-            processed = [postprocess(from_engine(h.words), options) for h in hypotheses]
+        for spec, hypotheses, regions in results:
+            processed = [postprocess(tighten(from_engine(h.words), regions), options) for h in hypotheses]
             best_words.append(processed[0])
             channels.append(
                 wire.ResultChannel(
@@ -213,7 +223,7 @@ class ListenService:
                     alternatives=[alternative(words, options) for words in processed],
                 )
             )
-        used = list({spec.key: spec for spec, _ in results}.values())
+        used = list({spec.key: spec for spec, _, _ in results}.values())
         extra = dict(e.partition(":")[::2] for e in options.extra) or None
         response = wire.ListenResponse(
             metadata=wire.ListenMetadata(

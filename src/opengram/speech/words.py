@@ -83,3 +83,22 @@ def trailing_punct(text: str) -> str:
 def leading_punct(text: str) -> str:
     m = re.match(r"^[^\w$#@&+]+", text)
     return m.group() if m else ""
+
+
+def tighten(words: list[TimedWord], regions: list[tuple[float, float]]) -> list[TimedWord]:
+    """Clip word times to the speech a voice-activity detector heard.
+
+    Whisper's word timestamps stretch across the pauses around words; Deepgram's end where the voice
+    does, and utterance splitting and diarization depend on it.
+    """
+    if not regions:
+        return words
+    out = []
+    for w in words:
+        inside = [(a, b) for a, b in regions if a < w.end and b > w.start]
+        if inside:
+            start, end = max(w.start, inside[0][0]), min(w.end, inside[-1][1])
+            if end > start:
+                w = replace(w, start=round(start, 3), end=round(end, 3))
+        out.append(w)
+    return out
