@@ -33,3 +33,11 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = 5
     # Deepgram refuses URLs that are not publicly routable; a self-hosted operator may allow them.
     fetch_allow_private: bool = False
+
+    # Billing: USD per audio minute by model name, `*` for any other, as JSON
+    # (`OPENGRAM_PRICES='{"nova-3": 0.0043, "*": 0.0043}'`). Empty: requests are free and balances stay put.
+    prices: dict[str, float] = {}
+    # Concurrent requests per project (Deepgram's defaults); a project may override them.
+    limit_prerecorded: int = 100
+    limit_streaming: int = 50
+    limit_tts: int = 15
