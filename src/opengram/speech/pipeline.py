@@ -174,7 +174,9 @@ class ListenService:
         names = (options.model or "").split(":") if options.model else [None]
         return [self.registry.resolve(name, options.language) for name in names]
 
-    async def transcribe(self, source: AudioSource, options: ListenOptions, request_id: str) -> Transcription:
+    async def transcribe(
+        self, source: AudioSource, options: ListenOptions, request_id: str, *, background: bool = False
+    ) -> Transcription:
         specs = self.resolve(options)
         base = decode_options(options, self.beam_size)
         n_alternatives = options.alternatives
@@ -207,7 +209,7 @@ class ListenService:
                 results.append((spec, hypotheses, regions))
             return audio, results
 
-        audio, results = await self.scheduler.run(job)
+        audio, results = await self.scheduler.run(job, admit=not background)
         channels: list[wire.ResultChannel] = []
         best_words: list[list[TimedWord]] = []
         for spec, hypotheses, regions in results:
