@@ -229,6 +229,27 @@ def test_lazy_first_use_joins_into_the_data_dir(tmp_path, monkeypatch):
     assert weights.sha256_of(spec.path / "model.bin") == weights.WHISPER_BASE_SHA256
 
 
+def test_loading_one_model_does_not_stall_another(tmp_path):
+    import threading
+
+    release = threading.Event()
+
+    def loader(spec):
+        if spec.key == "whisper-base":
+            release.wait(10)
+        return spec.key
+
+    tiny = bundled_tiny_en()
+    slow = ModelSpec("whisper-base", tmp_path, None, ("*",), "test")
+    registry = ModelRegistry([tiny, slow], loader)
+    with ThreadPoolExecutor(3) as pool:
+        loading = [pool.submit(registry.engine, slow) for _ in range(2)]
+        assert pool.submit(registry.engine, tiny).result(timeout=5) == "whisper-tiny.en"
+        assert not any(f.done() for f in loading)
+        release.set()
+        assert [f.result(timeout=5) for f in loading] == ["whisper-base", "whisper-base"]
+
+
 def test_detects_english(base):
     code, probability = base.detect_language(mono(shared_audio("jfk.flac")))
     assert code == "en" and probability > 0.8

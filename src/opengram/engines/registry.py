@@ -127,6 +127,7 @@ class ModelRegistry:
         self._loader = loader  # ModelSpec -> engine
         self._engines: dict[str, object] = {}
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}  # one per model, so loading base never stalls tiny.en
 
     def resolve(
         self, model: str | None, language: str | None, detect_language: bool | Sequence[str] = False
@@ -162,7 +163,13 @@ class ModelRegistry:
         return []
 
     def engine(self, spec: ModelSpec):
+        """The loaded engine for `spec`; the first call puts its weights in place, checks them and loads them."""
+        engine = self._engines.get(spec.key)
+        if engine is not None:
+            return engine
         with self._lock:
+            loading = self._loading.setdefault(spec.key, threading.Lock())
+        with loading:
             if spec.key not in self._engines:
                 if spec.prepare is not None:
                     spec.prepare()
