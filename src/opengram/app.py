@@ -13,13 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from opengram import __version__
+from opengram.accounts import tokens
+from opengram.accounts.billing import Pricing
 from opengram.accounts.bootstrap import bootstrap
-from opengram.api import listen, projects
+from opengram.accounts.limits import ConcurrencyLimits
+from opengram.api import auth, listen, manage
 from opengram.config import Settings
 from opengram.engines.asr import WhisperEngine
 from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
 from opengram.engines.scheduler import Scheduler
-from opengram.errors import DeepgramError, InternalError, InvalidQueryParameter
+from opengram.errors import DeepgramError, InternalError, InvalidJson, InvalidQueryParameter
 from opengram.jobs.worker import JobWorker
 from opengram.speech.pipeline import ListenService
 from opengram.store import migrate
@@ -95,9 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
         engine = create_engine_for(settings.database_url)
-        app.state.sessions = session_factory(engine)
+        app.state.sessions = session_factory(engine, info={"pricing": Pricing(settings.prices)})
         async with app.state.sessions.begin() as session:
             created = await bootstrap(session, settings.bootstrap_key)
+            app.state.token_signing_key = await tokens.signing_key(session)
         if created is not None:
             project, secret = created
             print(f"Created project {project.project_id} with an admin API key (shown once):\n{secret}", flush=True)
@@ -119,9 +123,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Opengram", version=__version__, lifespan=lifespan)
     app.state.settings = settings
+    app.state.limits = ConcurrencyLimits(
+        {"prerecorded": settings.limit_prerecorded, "streaming": settings.limit_streaming, "tts": settings.limit_tts}
+    )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(listen.router)
-    app.include_router(projects.router)
+    app.include_router(auth.router)
+    app.include_router(manage.router)
 
     @app.exception_handler(DeepgramError)
     async def deepgram_error(request: Request, exc: DeepgramError) -> Response:
@@ -129,7 +137,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request, InvalidQueryParameter(str(exc.errors()[0].get("msg", "invalid request"))))
+        first = exc.errors()[0]
+        if first.get("loc", ("",))[0] == "body":  # management JSON bodies: Deepgram's INVALID_JSON
+            return error_response(request, InvalidJson.from_validation(first))
+        return error_response(request, InvalidQueryParameter(str(first.get("msg", "invalid request"))))
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:

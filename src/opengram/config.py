@@ -43,3 +43,11 @@ class Settings(BaseSettings):
     callback_timeout_s: float = 10.0
     job_lease_s: float = 60.0
     job_poll_s: float = 1.0
+
+    # Billing: USD per audio minute by model name, `*` for any other, as JSON
+    # (`OPENGRAM_PRICES='{"nova-3": 0.0043, "*": 0.0043}'`). Empty: requests are free and balances stay put.
+    prices: dict[str, float] = {}
+    # Concurrent requests per project (Deepgram's defaults); a project may override them.
+    limit_prerecorded: int = 100
+    limit_streaming: int = 50
+    limit_tts: int = 15

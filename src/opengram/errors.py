@@ -90,6 +90,18 @@ class RemoteContentError(DeepgramError):
 class InvalidJson(ModernError):
     status, code, message = 400, "INVALID_JSON", "Invalid JSON submitted."
 
+    @classmethod
+    def from_validation(cls, error: dict[str, Any]) -> "InvalidJson":
+        """From a pydantic error on a JSON body, worded like Deepgram's (serde's) messages."""
+        field = ".".join(str(p) for p in error.get("loc", ())[1:] if not isinstance(p, int)) or "body"
+        if error.get("type") == "missing":
+            detail = f"missing field `{field}`"
+        elif error.get("type") == "json_invalid":
+            detail = str(error.get("ctx", {}).get("error", error.get("msg", "invalid JSON")))
+        else:
+            detail = f"invalid value for `{field}`: {error.get('msg', 'invalid')}"
+        return cls(f"Json deserialize error: {detail}")
+
 
 class PayloadTooLarge(DeepgramError):
     status, code = 413, "PAYLOAD_TOO_LARGE"
@@ -109,3 +121,39 @@ class TooManyRequests(DeepgramError):
 
 class InternalError(DeepgramError):
     status, code, message = 500, "INTERNAL_SERVER_ERROR", "An internal server error occurred."
+
+
+# Management and billing (issue 5).
+
+
+class NotFound(ModernError):
+    """A management resource that does not exist, or that the caller may not see."""
+
+    status, code = 404, "NOT_FOUND"
+
+    def __init__(self, what: str):
+        self.message = f"{what} with the submitted ID cannot be found."
+        super().__init__(f"Check that you have submitted the intended ID and that the {what.split(' ', 1)[-1]} has not been deleted.")
+
+
+class InvalidRequest(ModernError):
+    """A well-formed management request that cannot be carried out as asked."""
+
+    status, code, message = 400, "INVALID_REQUEST", "Invalid request."
+
+
+class InvalidMemberScope(PlainTextError):
+    status, message = 400, "Invalid request: scope must be either 'member', 'admin' or 'owner'."
+
+
+class Forbidden(DeepgramError):
+    status, code, message = 403, "FORBIDDEN", "Insufficient permissions."
+
+
+class PaymentRequired(DeepgramError):
+    status, code = 402, "ASR_PAYMENT_REQUIRED"
+    message = "Project does not have enough credits for an ASR request and does not have an overage agreement."
+
+
+class TtsTooManyRequests(DeepgramError):
+    status, code, message = 429, "Too Many Requests", "Please try again later."

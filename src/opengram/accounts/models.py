@@ -1,4 +1,5 @@
-"""The store's tables: members, projects, memberships with scopes, API keys and the request log."""
+"""The store's tables: members, projects, memberships with scopes, API keys, the request log, invitations,
+balances and purchases, self-hosted distribution credentials, and server-wide secrets."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -59,6 +60,12 @@ class Project(Base):
     mip_opt_out: Mapped[bool] = mapped_column(default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Billing: with a balance and no overage agreement, a project stops at zero (402).
+    overage: Mapped[bool] = mapped_column(default=False)
+    # Concurrency limits; None takes the server's default.
+    limit_prerecorded: Mapped[int | None] = mapped_column(Integer)
+    limit_streaming: Mapped[int | None] = mapped_column(Integer)
+    limit_tts: Mapped[int | None] = mapped_column(Integer)
 
 
 class Membership(Base):
@@ -115,3 +122,73 @@ class RequestLog(Base):
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     callback: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)  # error text for failed requests
+    usd: Mapped[float] = mapped_column(Float, default=0.0)  # what the request cost at the price of its day
+    characters: Mapped[int] = mapped_column(Integer, default=0)  # TTS input characters
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)  # text intelligence tokens
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Invite(Base):
+    """A pending invitation. No mail goes out: the inviter hands the token over, and it is stored hashed."""
+
+    __tablename__ = "invites"
+    __table_args__ = (UniqueConstraint("project_id", "email"),)
+
+    invite_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    scope: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str | None] = mapped_column(ForeignKey("members.member_id", ondelete="SET NULL"))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Purchase(Base):
+    """An order that credited a project (what `/purchases` lists); each one opens a balance."""
+
+    __tablename__ = "purchases"
+
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"), index=True)
+    amount: Mapped[float] = mapped_column(Float)
+    units: Mapped[str] = mapped_column(String(20), default="usd")
+    order_type: Mapped[str] = mapped_column(String(40), default="prepaid")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expiration: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Balance(Base):
+    """What is left of a purchase; requests draw it down by their price."""
+
+    __tablename__ = "balances"
+
+    balance_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"), index=True)
+    amount: Mapped[float] = mapped_column(Float)
+    units: Mapped[str] = mapped_column(String(20), default="usd")
+    purchase_order_id: Mapped[str | None] = mapped_column(String(36))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DistributionCredential(Base):
+    """Self-hosted distribution credentials, kept for clients that manage them through the API."""
+
+    __tablename__ = "distribution_credentials"
+
+    distribution_credentials_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.member_id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(40), default="quay")
+    comment: Mapped[str | None] = mapped_column(Text)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ServerSecret(Base):
+    """Secrets every server process must share, such as the key that signs temporary tokens."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

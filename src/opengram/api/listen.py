@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from opengram.accounts.keys import Principal
 from opengram.accounts.models import RequestLog, utcnow
 from opengram.accounts.usage import record_request
-from opengram.api.deps import principal, request_id
+from opengram.api.admission import admitted
+from opengram.api.deps import request_id
 from opengram.errors import BadJsonPayload, CorruptAudio, DeepgramError, InternalError, InvalidCallback, PayloadTooLarge
 from opengram.jobs import accept
 from opengram.speech import source as sources
@@ -58,7 +59,7 @@ async def _read_source(request: Request, url: str | None) -> sources.AudioSource
 
 
 @router.post("/v1/listen")
-async def listen(request: Request, caller: Principal = Depends(principal)) -> JSONResponse:
+async def listen(request: Request, caller: Principal = Depends(admitted("prerecorded"))) -> JSONResponse:
     rid = request_id(request)
     state = request.app.state
     row = RequestLog(
