@@ -163,6 +163,28 @@ def run_direct_side(paths: list[Path], args) -> dict[str, dict]:
     return results
 
 
+WER_TARGET_POINTS = 0.5
+
+
+def corpus_wer(paths: list[Path], server: dict, direct: dict) -> dict | None:
+    """Corpus word error rate of both sides against the manifest's references, after Whisper's
+    EnglishTextNormalizer (numbers, spelling and punctuation made comparable, as in Whisper's own evals)."""
+    import jiwer
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    normalise = EnglishTextNormalizer()
+    manifest = {f["name"]: f for f in json.loads((AUDIO_DIR / "manifest.json").read_text())["files"]}
+    names = [p.name for p in paths if manifest.get(p.name, {}).get("transcript")]
+    if not names:
+        return None
+    refs = [normalise(manifest[n]["transcript"]) for n in names]
+    return {
+        "files": len(names),
+        "server": jiwer.wer(refs, [normalise(server[n]["text"]) or "-" for n in names]),
+        "direct": jiwer.wer(refs, [normalise(direct[n]["text"]) or "-" for n in names]),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", nargs="+", help=f"names under {AUDIO_DIR} (default: every transcribed file)")
@@ -229,6 +251,14 @@ def main() -> int:
     ratio = totals["server"][1] / totals["direct"][1]
     verdict = "OK" if ratio <= TARGET else "OVER TARGET"
     print(f"\nratio server/direct = {ratio:.2f} (target <= {TARGET:.2f})  {verdict}")
+    accuracy = corpus_wer(paths, server, direct)
+    if accuracy:
+        gap = 100 * (accuracy["server"] - accuracy["direct"])
+        print(
+            f"corpus WER ({accuracy['files']} files, Whisper's English normaliser): server {100 * accuracy['server']:.2f}%  "
+            f"direct {100 * accuracy['direct']:.2f}%  difference {gap:+.2f} points "
+            f"(target within {WER_TARGET_POINTS}) {'OK' if abs(gap) <= WER_TARGET_POINTS else 'OVER TARGET'}"
+        )
     if mismatches:
         # Not a failure: the server downmixes float samples, faster-whisper decodes via s16 mono.
         print(f"note: {len(mismatches)} file(s) transcribed differently on the two sides:")
@@ -246,6 +276,7 @@ def main() -> int:
             "ratio": ratio,
             "target": TARGET,
             "transcript_mismatches": [m[0] for m in mismatches],
+            "corpus_wer": accuracy,
         }, indent=2))  # fmt: skip
         print(f"wrote {args.json}")
     return 0

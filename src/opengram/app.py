@@ -23,6 +23,7 @@ from opengram.engines.asr import WhisperEngine
 from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
 from opengram.engines.scheduler import Scheduler
 from opengram.errors import DeepgramError, InternalError, InvalidJson, InvalidQueryParameter
+from opengram.jobs.worker import JobWorker
 from opengram.speech.pipeline import ListenService
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
@@ -111,9 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.listen = ListenService(
             registry, scheduler, beam_size=settings.beam_size, max_audio_seconds=settings.max_audio_seconds
         )
+        app.state.jobs = JobWorker(app.state, settings)
+        app.state.jobs.start()
         try:
             yield
         finally:
+            await app.state.jobs.stop()
             scheduler.shutdown()
             await engine.dispose()
 

@@ -31,8 +31,18 @@ class Settings(BaseSettings):
     max_audio_seconds: float = 4 * 3600
     fetch_timeout_s: float = 60.0
     fetch_max_redirects: int = 5
-    # Deepgram refuses URLs that are not publicly routable; a self-hosted operator may allow them.
+    # Deepgram refuses URLs that are not publicly routable; a self-hosted operator may allow them. The
+    # same switch lets callbacks go to private addresses and to any port (Deepgram: 80, 443, 8080, 8443).
     fetch_allow_private: bool = False
+
+    # Asynchronous jobs (`callback=`): delivery attempts with exponential backoff, and the lease a worker
+    # holds on a running job (a dead worker's job is taken again when its lease ends).
+    callback_attempts: int = 10
+    callback_backoff_s: float = 5.0
+    callback_backoff_max_s: float = 60.0
+    callback_timeout_s: float = 10.0
+    job_lease_s: float = 60.0
+    job_poll_s: float = 1.0
 
     # Billing: USD per audio minute by model name, `*` for any other, as JSON
     # (`OPENGRAM_PRICES='{"nova-3": 0.0043, "*": 0.0043}'`). Empty: requests are free and balances stay put.

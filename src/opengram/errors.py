@@ -79,6 +79,10 @@ class InvalidQueryParameter(DeepgramError):
         super().__init__(f"Failed to deserialize query parameters: {detail}")
 
 
+class InvalidCallback(DeepgramError):
+    status, code, message = 400, "INVALID_QUERY_PARAMETER", "Invalid callback url."
+
+
 class RemoteContentError(DeepgramError):
     status, code = 400, "REMOTE_CONTENT_ERROR"
 

@@ -12,7 +12,8 @@ from opengram.accounts.models import RequestLog, utcnow
 from opengram.accounts.usage import record_request
 from opengram.api.admission import admitted
 from opengram.api.deps import request_id
-from opengram.errors import BadJsonPayload, CorruptAudio, DeepgramError, InternalError, PayloadTooLarge
+from opengram.errors import BadJsonPayload, CorruptAudio, DeepgramError, InternalError, InvalidCallback, PayloadTooLarge
+from opengram.jobs import accept
 from opengram.speech import source as sources
 from opengram.speech.options import ListenOptions
 
@@ -21,19 +22,26 @@ router = APIRouter()
 MAX_JSON_BYTES = 64 * 1024
 
 
-async def _read_source(request: Request) -> sources.AudioSource:
-    settings = request.app.state.settings
+async def _url_of(request: Request) -> str | None:
+    """The `url` of a JSON body, None for an audio body, 400 for JSON we cannot use."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json":
-        body = await request.body()
-        try:
-            payload = json.loads(body) if len(body) <= MAX_JSON_BYTES else None
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict) or not isinstance(payload.get("url"), str):
-            raise BadJsonPayload()
+    if media_type != "application/json":
+        return None
+    body = await request.body()
+    try:
+        payload = json.loads(body) if len(body) <= MAX_JSON_BYTES else None
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("url"), str):
+        raise BadJsonPayload()
+    return payload["url"]
+
+
+async def _read_source(request: Request, url: str | None) -> sources.AudioSource:
+    settings = request.app.state.settings
+    if url is not None:
         return await sources.fetch(
-            payload["url"],
+            url,
             max_bytes=settings.max_upload_bytes,
             timeout_s=settings.fetch_timeout_s,
             max_redirects=settings.fetch_max_redirects,
@@ -67,8 +75,16 @@ async def listen(request: Request, caller: Principal = Depends(admitted("prereco
     try:
         options = ListenOptions.parse(request.query_params.multi_items())
         row.model, row.features, row.tags, row.config = options.model, options.features(), options.tag, options.config()
+        url = await _url_of(request)
+        if options.callback:
+            row.method, row.callback = "async", options.callback
+            if not accept.valid_callback(options.callback, state.settings):
+                raise InvalidCallback()
+            source = None if url is not None else await _read_source(request, None)
+            await accept.enqueue(state, caller, rid, request.query_params.multi_items(), options, url, source)
+            return JSONResponse({"request_id": rid})  # the request-log row comes with the job's result
         state.listen.scheduler.ensure_capacity()  # before receiving a body we could not process
-        source = await _read_source(request)
+        source = await _read_source(request, url)
         done = await state.listen.transcribe(source, options, rid)
     except Exception as exc:
         error = exc if isinstance(exc, DeepgramError) else InternalError()

@@ -33,11 +33,13 @@ class Scheduler:
         if self._admitted >= self.capacity:
             raise TooManyRequests()
 
-    async def run(self, fn: Callable[..., T], *args) -> T:
+    async def run(self, fn: Callable[..., T], *args, admit: bool = True) -> T:
         # Only the event loop thread touches `_admitted`, so no lock is needed. A job leaves the count
         # when its thread finishes, not when its caller stops waiting: a cancelled caller's job still
-        # occupies a worker until it ends.
-        self.ensure_capacity()
+        # occupies a worker until it ends. Background jobs (`admit=False`) wait their turn instead of
+        # being refused: they were accepted already, and each job worker runs one at a time.
+        if admit:
+            self.ensure_capacity()
         loop = asyncio.get_running_loop()
         self._admitted += 1
         job = self._executor.submit(fn, *args)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from opengram.engines.asr import SAMPLE_RATE, DecodeOptions, Transcript
-from opengram.engines.registry import ModelRegistry, ModelSpec
+from opengram.engines.registry import ModelRegistry, ModelSpec, detection_candidates
 from opengram.engines.scheduler import Scheduler
 from opengram.speech import formatting, redaction, structure
 from opengram.speech import response as wire
@@ -37,8 +37,10 @@ class Transcription:
 
 def decode_options(options: ListenOptions, beam_size: int) -> DecodeOptions:
     hints = list(options.keyterm) + [k.partition(":")[0] for k in options.keywords if _boost(k) > 0]
+    detect, candidates = detection_candidates(options.detect_language)
     return DecodeOptions(
-        language=options.language.split("-")[0].lower(),
+        language=None if detect else options.language,
+        language_candidates=tuple(candidates) if candidates else None,
         beam_size=beam_size,
         initial_prompt=formatting.FILLER_PROMPT if options.filler_words else None,
         hotwords=", ".join(hints) or None,
@@ -50,8 +52,13 @@ def _boost(keyword: str) -> float:
     return float(value) if value else 1.0
 
 
-def postprocess(words: list[TimedWord], options: ListenOptions) -> list[TimedWord]:
-    """Deepgram's text features, in the order Deepgram applies them."""
+def postprocess(words: list[TimedWord], options: ListenOptions, language: str = "en") -> list[TimedWord]:
+    """Deepgram's text features, in the order Deepgram applies them.
+
+    Number and filler handling know English only; other languages keep the model's own writing.
+    """
+    if not language.lower().startswith("en"):
+        return redaction.apply_replacements(words, redaction.parse_replacements(options.replace))
     if not options.filler_words:
         words = formatting.drop_fillers(words)
     if options.dictation:
@@ -172,9 +179,11 @@ class ListenService:
     def resolve(self, options: ListenOptions) -> list[ModelSpec]:
         """The model for each channel (`model=a:b` gives channel 0 `a`, channel 1 `b`, the rest the last)."""
         names = (options.model or "").split(":") if options.model else [None]
-        return [self.registry.resolve(name, options.language) for name in names]
+        return [self.registry.resolve(name, options.language, options.detect_language) for name in names]
 
-    async def transcribe(self, source: AudioSource, options: ListenOptions, request_id: str) -> Transcription:
+    async def transcribe(
+        self, source: AudioSource, options: ListenOptions, request_id: str, *, background: bool = False
+    ) -> Transcription:
         specs = self.resolve(options)
         base = decode_options(options, self.beam_size)
         n_alternatives = options.alternatives
@@ -207,11 +216,12 @@ class ListenService:
                 results.append((spec, hypotheses, regions))
             return audio, results
 
-        audio, results = await self.scheduler.run(job)
+        audio, results = await self.scheduler.run(job, admit=not background)
         channels: list[wire.ResultChannel] = []
         best_words: list[list[TimedWord]] = []
         for spec, hypotheses, regions in results:
-            processed = [postprocess(tighten(from_engine(h.words), regions), options) for h in hypotheses]
+            processed = [postprocess(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses]
+            detected = detection_candidates(options.detect_language)[0]
             best_words.append(processed[0])
             channels.append(
                 wire.ResultChannel(
@@ -221,6 +231,8 @@ class ListenService:
                     ]
                     or None,
                     alternatives=[alternative(words, options) for words in processed],
+                    detected_language=hypotheses[0].language if detected else None,
+                    language_confidence=round(hypotheses[0].language_probability, 4) if detected else None,
                 )
             )
         used = list({spec.key: spec for spec, _, _ in results}.values())

@@ -2,6 +2,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from opengram.accounts.models import Base
+from opengram.jobs import models as _jobs  # noqa: F401  (its table joins the metadata)
 
 config = context.config
 target_metadata = Base.metadata

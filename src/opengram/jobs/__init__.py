@@ -1,0 +1,1 @@
+"""Asynchronous pre-recorded jobs (`callback=`): durable queue, worker, and callback delivery."""

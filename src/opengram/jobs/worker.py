@@ -1,0 +1,170 @@
+"""The job worker: claims due jobs from the table, transcribes, records, and delivers with retries.
+
+Claims are leases, not locks: a job whose process died is taken again once its lease runs out, so an
+accepted job survives a restart. With PostgreSQL several processes may share the table; each claim is
+a conditional UPDATE that only one of them wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select, update
+
+from opengram.accounts.models import RequestLog, utcnow
+from opengram.accounts.usage import record_request
+from opengram.errors import DeepgramError, InternalError
+from opengram.jobs.delivery import deliver
+from opengram.jobs.models import DELIVERING, DONE, FAILED, QUEUED, RUNNING, Job
+from opengram.speech import source as sources
+from opengram.speech.options import ListenOptions
+
+log = logging.getLogger("opengram.jobs")
+
+
+class JobWorker:
+    def __init__(self, state, settings):
+        self.state = state  # the app's state: sessions, listen service
+        self.settings = settings
+        self.wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._client = httpx.AsyncClient(timeout=settings.callback_timeout_s, follow_redirects=False)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="job-worker")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self._client.aclose()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                job = await self._claim()
+                if job is not None:
+                    await self._work(job)
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job worker error")
+            self.wake.clear()
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=self.settings.job_poll_s)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _claim(self) -> Job | None:
+        now = utcnow()
+        # Due, and nobody holds it: a running job whose worker died is free again when its lease ends.
+        claimable = (
+            Job.status.in_((QUEUED, RUNNING, DELIVERING))
+            & (Job.due <= now)
+            & (Job.lease_until.is_(None) | (Job.lease_until < now))
+        )
+        async with self.state.sessions.begin() as session:
+            candidates = list(await session.scalars(select(Job.request_id).where(claimable).order_by(Job.due).limit(5)))
+            for rid in candidates:
+                lease = utcnow() + timedelta(seconds=self.settings.job_lease_s)
+                claimed = await session.execute(
+                    update(Job).where(Job.request_id == rid, claimable).values(lease_until=lease)
+                )
+                if claimed.rowcount == 1:
+                    job = await session.get(Job, rid)
+                    if job.status == QUEUED:
+                        job.status = RUNNING
+                    return job
+        return None
+
+    async def _heartbeat(self, request_id: str) -> None:
+        """Keep extending a running job's lease, so only a dead worker loses it."""
+        while True:
+            await asyncio.sleep(self.settings.job_lease_s / 3)
+            async with self.state.sessions.begin() as session:
+                await session.execute(
+                    update(Job)
+                    .where(Job.request_id == request_id)
+                    .values(lease_until=utcnow() + timedelta(seconds=self.settings.job_lease_s))
+                )
+
+    async def _work(self, job: Job) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat(job.request_id))
+        try:
+            if job.status == RUNNING:
+                await self._transcribe(job)
+            if job.status == DELIVERING:
+                await self._deliver(job)
+        finally:
+            heartbeat.cancel()
+
+    async def _transcribe(self, job: Job) -> None:
+        row = RequestLog(
+            request_id=job.request_id,
+            project_id=job.project_id,
+            api_key_id=job.api_key_id,
+            path="/v1/listen",
+            endpoint="listen",
+            method="async",
+            created=job.created,
+            callback=job.callback,
+        )
+        source = None
+        try:
+            options = ListenOptions.parse([tuple(p) for p in job.params])
+            row.model, row.features, row.tags, row.config = options.model, options.features(), options.tag, options.config()
+            if job.url:
+                source = await sources.fetch(
+                    job.url,
+                    max_bytes=self.settings.max_upload_bytes,
+                    timeout_s=self.settings.fetch_timeout_s,
+                    max_redirects=self.settings.fetch_max_redirects,
+                    allow_private=self.settings.fetch_allow_private,
+                )
+            else:
+                source = sources.AudioSource(open(job.audio_path, "rb"), job.sha256, Path(job.audio_path).stat().st_size)
+            done = await self.state.listen.transcribe(source, options, job.request_id, background=True)
+            row.code, row.duration, row.channels = 200, done.duration, done.response.metadata.channels
+            row.models = done.response.metadata.models
+            result, code = done.response.wire(), 200
+        except Exception as exc:  # the job's own failure: reported to the callback, never retried
+            error = exc if isinstance(exc, DeepgramError) else InternalError()
+            if not isinstance(exc, DeepgramError):
+                log.exception("job %s failed", job.request_id)
+            row.code, row.message = error.status, error.message
+            result, code = error.body(job.request_id), error.status
+        finally:
+            if source is not None:
+                source.close()
+        # The result and its request-log row are written in one transaction.
+        async with self.state.sessions.begin() as session:
+            stored = await session.get(Job, job.request_id)
+            stored.result, stored.result_code, stored.status, stored.due = result, code, DELIVERING, utcnow()
+            await record_request(session, row)
+        job.result, job.result_code, job.status = result, code, DELIVERING
+        if job.audio_path:
+            Path(job.audio_path).unlink(missing_ok=True)
+
+    async def _deliver(self, job: Job) -> None:
+        status = await deliver(self._client, job.callback, job.callback_method, job.result, job.api_key_id)
+        attempts = job.attempts + 1
+        async with self.state.sessions.begin() as session:
+            stored = await session.get(Job, job.request_id)
+            stored.attempts, stored.callback_code = attempts, status
+            stored.lease_until = None
+            if 200 <= status < 300:
+                stored.status, stored.completed = DONE, utcnow()
+            elif attempts >= self.settings.callback_attempts:
+                stored.status, stored.completed = FAILED, utcnow()
+                log.warning("callback for %s failed %d times; giving up", job.request_id, attempts)
+            else:
+                delay = min(self.settings.callback_backoff_s * 2 ** (attempts - 1), self.settings.callback_backoff_max_s)
+                stored.due = utcnow() + timedelta(seconds=delay)

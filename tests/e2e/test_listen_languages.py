@@ -1,0 +1,43 @@
+"""Languages through the official SDK: routing to the multilingual model, and detect_language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FRENCH = (DATA / "espeak_fr.ogg").read_bytes()
+SPANISH = (DATA / "espeak_es.ogg").read_bytes()
+
+
+def model_names(response) -> list[str]:
+    return [info["name"] for info in response.metadata.model_info.values()]
+
+
+def test_french_goes_to_the_multilingual_model(client):
+    response = client.listen.v1.media.transcribe_file(request=FRENCH, model="nova-3", language="fr", punctuate=True)
+    assert model_names(response) == ["whisper-base"]
+    transcript = response.results.channels[0].alternatives[0].transcript.lower()
+    assert "bonjour" in transcript and "après-midi" in transcript, transcript  # robotic espeak: not every word
+
+
+def test_english_stays_on_the_english_model(client):
+    from tests import audio
+
+    response = client.listen.v1.media.transcribe_file(request=audio.read("cards_001.wav"), language="en-US")
+    assert model_names(response) == ["whisper-tiny.en"]
+    assert response.results.channels[0].detected_language is None
+
+
+def test_detect_language(client):
+    response = client.listen.v1.media.transcribe_file(request=SPANISH, detect_language=True, punctuate=True)
+    channel = response.results.channels[0]
+    assert channel.detected_language == "es"
+    assert 0.5 < channel.language_confidence <= 1
+    assert "madrid" in channel.alternatives[0].transcript.lower()
+
+
+def test_detect_language_among_candidates(client):
+    response = client.listen.v1.media.transcribe_file(
+        request=FRENCH, request_options={"additional_query_parameters": {"detect_language": ["en", "fr"]}}
+    )
+    assert response.results.channels[0].detected_language == "fr"
