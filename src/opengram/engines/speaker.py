@@ -226,16 +226,17 @@ def mel_spectrogram(samples: np.ndarray, block_frames: int = 6000) -> np.ndarray
 
 
 def volume_gain(samples: np.ndarray, target_dbfs: float = TARGET_DBFS) -> float:
-    """The gain Resemblyzer applies before embedding: raise quiet audio to -30 dBFS, never lower it.
+    """The gain that brings a recording's RMS level to -30 dBFS, where Resemblyzer's training audio sat.
 
     The mel input is not logarithmic, so the encoder is level-sensitive; one gain per recording keeps
-    every window of it on the same footing.
+    every window on the same footing. Resemblyzer only ever raises the level; lowering loud audio too
+    makes the embeddings independent of recording level (a 2x louder copy of a call otherwise gained a
+    third speaker in our diarization).
     """
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
     if rms <= 1e-9:
         return 1.0
-    change_db = target_dbfs - 20 * np.log10(rms)
-    return float(10 ** (change_db / 20)) if change_db > 0 else 1.0
+    return float(10 ** ((target_dbfs - 20 * np.log10(rms)) / 20))
 
 
 # --------------------------------------------------------------------------------------------------

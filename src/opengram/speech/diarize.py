@@ -46,7 +46,7 @@ class DiarizeOptions:
     window: float = 1.5  # seconds per embedding window
     step: float = 0.5  # seconds between window starts
     min_window: float = 0.4  # speech shorter than this is labelled from its neighbours, not embedded
-    threshold: float = 0.30  # average-link cosine distance at which clustering stops merging
+    threshold: float = 0.31  # average-link cosine distance at which clustering stops merging
     min_speaker_seconds: float = 2.0  # a speaker with less speech than this is folded into another
     min_speaker_share: float = 0.05  # ... or with less than this share of all the speech
     refine_iterations: int = 5
