@@ -87,8 +87,7 @@ def test_same_speaker_is_closer_than_another(encoder):
     assert a1 @ a2 > 0.9 and b1 @ b2 > 0.9
     assert max(a1 @ b1, a1 @ b2, a2 @ b1, a2 @ b2) < min(a1 @ a2, b1 @ b2) - 0.05
     # The same LJ Speech reader in two clips, against JFK.
-    lj1, lj7 = encoder.embed_utterance(mono("LJ001-0001.wav")), encoder.embed_utterance(mono("LJ001-0007.wav"))
-    jfk = encoder.embed_utterance(mono("jfk_16k.wav"))
+    lj1, lj7, jfk = (encoder.embed_utterance(mono(n)) for n in ("LJ001-0001.wav", "LJ001-0007.wav", "jfk_16k.wav"))
     assert lj1 @ lj7 > 0.85 > 0.6 > max(lj1 @ jfk, lj7 @ jfk)
 
 

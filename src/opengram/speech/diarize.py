@@ -146,7 +146,9 @@ def _average_link(x: np.ndarray, threshold: float, min_clusters: int, max_cluste
 
 
 def _centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    return _normalize(np.stack([x[labels == c].mean(axis=0) if np.any(labels == c) else np.zeros(x.shape[1]) for c in range(k)]))
+    sums = np.zeros((k, x.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, x)
+    return _normalize(sums).astype(np.float32)  # an empty cluster stays a zero row, which never wins
 
 
 def _cluster(
@@ -274,7 +276,7 @@ def _fill_uncovered(score: np.ndarray, covered: np.ndarray, is_speech: np.ndarra
     have = np.flatnonzero(covered)
     if len(missing) == 0 or len(have) == 0:
         return
-    pos = np.clip(np.searchsorted(have, missing), 1, len(have) - 1) if len(have) > 1 else np.zeros_like(missing)
+    pos = np.clip(np.searchsorted(have, missing), 0, len(have) - 1)
     left, right = have[np.maximum(pos - 1, 0)], have[pos]
     nearest = np.where(np.abs(missing - left) <= np.abs(right - missing), left, right)
     score[missing] = score[nearest]
@@ -285,8 +287,8 @@ def _merge_adjacent(turns: list[Turn]) -> list[Turn]:
     for t in turns:
         prev = merged[-1] if merged else None
         if prev and prev.speaker == t.speaker and t.start - prev.end < 1e-6:
-            span = t.end - prev.start
-            conf = (prev.confidence * (prev.end - prev.start) + t.confidence * (t.end - t.start)) / span if span > 0 else t.confidence
+            a, b = prev.end - prev.start, t.end - t.start
+            conf = (prev.confidence * a + t.confidence * b) / (a + b) if a + b > 0 else t.confidence
             merged[-1] = Turn(prev.start, t.end, t.speaker, round(conf, 3))
         else:
             merged.append(t)
