@@ -3,7 +3,6 @@ on the database (`opengram.commands`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Optional
 

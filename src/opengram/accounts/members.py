@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import scopes
@@ -85,6 +85,3 @@ async def set_role(session: AsyncSession, membership: Membership, role: str) -> 
     membership.scopes = [role, *(s for s in membership.scopes if s not in scopes.ROLES)]
     await session.flush()
 
-
-async def member_count(session: AsyncSession, project_id: str) -> int:
-    return await session.scalar(select(func.count()).select_from(Membership).where(Membership.project_id == project_id))
