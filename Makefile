@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Speaker-encoder weights; --no-deps because resemblyzer declares torch and webrtcvad, which we never use.
+	$(BIN)/python -m pip install --quiet --no-deps resemblyzer==0.1.4
 	touch $(STAMP)
 
 run: install

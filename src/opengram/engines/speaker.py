@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 SAMPLE_RATE = 16000
 N_FFT = 400  # 25 ms
@@ -225,16 +226,17 @@ def mel_spectrogram(samples: np.ndarray, block_frames: int = 6000) -> np.ndarray
 
 
 def volume_gain(samples: np.ndarray, target_dbfs: float = TARGET_DBFS) -> float:
-    """The gain Resemblyzer applies before embedding: raise quiet audio to -30 dBFS, never lower it.
+    """The gain that brings a recording's RMS level to -30 dBFS, where Resemblyzer's training audio sat.
 
     The mel input is not logarithmic, so the encoder is level-sensitive; one gain per recording keeps
-    every window of it on the same footing.
+    every window on the same footing. Resemblyzer only ever raises the level; lowering loud audio too
+    makes the embeddings independent of recording level (a 2x louder copy of a call otherwise gained a
+    third speaker in our diarization).
     """
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
     if rms <= 1e-9:
         return 1.0
-    change_db = target_dbfs - 20 * np.log10(rms)
-    return float(10 ** (change_db / 20)) if change_db > 0 else 1.0
+    return float(10 ** ((target_dbfs - 20 * np.log10(rms)) / 20))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,11 +269,9 @@ class VoiceEncoder:
             # the sigmoid gates' rows lets one tanh over all 1024 pre-activations serve every gate.
             scale = np.full(4 * HIDDEN, 0.5, dtype=np.float32)
             scale[2 * HIDDEN : 3 * HIDDEN] = 1.0
-            self.layers.append(
-                (np.ascontiguousarray((w_ih * scale[:, None]).T),
-                 np.ascontiguousarray((w_hh * scale[:, None]).T),
-                 bias * scale)
-            )  # fmt: skip
+            # [x_t, h_{t-1}] @ w gives all pre-activations of a step in one matrix product.
+            w = np.concatenate([w_ih, w_hh], axis=1) * scale[:, None]
+            self.layers.append((np.ascontiguousarray(w.T), bias * scale, w_ih.shape[1]))
         self.linear_w = np.ascontiguousarray(state["linear.weight"].astype(np.float32).T)
         self.linear_b = state["linear.bias"].astype(np.float32)
 
@@ -279,30 +279,30 @@ class VoiceEncoder:
         """(batch, frames, 40) mel frames -> (batch, 256) unit-length embeddings."""
         x = np.asarray(mels, dtype=np.float32)
         batch, steps, _ = x.shape
-        h = np.zeros((batch, HIDDEN), dtype=np.float32)
-        for depth, (w_ih, w_hh, bias) in enumerate(self.layers):
-            # Input projections for every time step at once; only the recurrence is sequential.
-            pre = (x.reshape(batch * steps, -1) @ w_ih + bias).reshape(batch, steps, 4 * HIDDEN)
-            h = np.zeros((batch, HIDDEN), dtype=np.float32)
-            c = np.zeros((batch, HIDDEN), dtype=np.float32)
-            last = depth == LAYERS - 1
-            seq = None if last else np.empty((batch, steps, HIDDEN), dtype=np.float32)
-            for t in range(steps):
-                z = np.tanh(pre[:, t] + h @ w_hh)
-                i = 0.5 * z[:, :HIDDEN] + 0.5
-                f = 0.5 * z[:, HIDDEN : 2 * HIDDEN] + 0.5
-                g = z[:, 2 * HIDDEN : 3 * HIDDEN]
-                o = 0.5 * z[:, 3 * HIDDEN :] + 0.5
-                c = f * c + i * g
-                h = o * np.tanh(c)
-                if seq is not None:
+        # One BLAS thread: these products are small and sequential, and a second thread only adds
+        # synchronisation, which turns into long stalls when the cores are busy with other work.
+        with threadpool_limits(1, user_api="blas"):
+            for w, bias, n_in in self.layers:
+                inp = np.empty((batch, n_in + HIDDEN), dtype=np.float32)
+                inp[:, n_in:] = 0.0
+                c = np.zeros((batch, HIDDEN), dtype=np.float32)
+                seq = np.empty((batch, steps, HIDDEN), dtype=np.float32)
+                for t in range(steps):
+                    inp[:, :n_in] = x[:, t]
+                    z = np.tanh(inp @ w + bias)
+                    i = 0.5 * z[:, :HIDDEN] + 0.5
+                    f = 0.5 * z[:, HIDDEN : 2 * HIDDEN] + 0.5
+                    o = 0.5 * z[:, 3 * HIDDEN :] + 0.5
+                    c = f * c + i * z[:, 2 * HIDDEN : 3 * HIDDEN]
+                    h = o * np.tanh(c)
+                    inp[:, n_in:] = h
                     seq[:, t] = h
-            x = seq
-        e = np.maximum(h @ self.linear_w + self.linear_b, 0.0)
+                x = seq
+            e = np.maximum(x[:, -1] @ self.linear_w + self.linear_b, 0.0)
         return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
 
     def embed_spans(
-        self, samples: np.ndarray, spans: Sequence[tuple[int, int]], *, batch_size: int = 64
+        self, samples: np.ndarray, spans: Sequence[tuple[int, int]], *, batch_size: int = 128
     ) -> np.ndarray:
         """Embed (start, end) sample spans of one recording; spans of equal length are batched together.
 
