@@ -122,9 +122,13 @@ def test_multichannel_gives_each_speaker_their_channel(client):
 
 
 def test_multichannel_model_per_channel(client):
-    response = listen(client, "stereo_diarization.wav", multichannel=True, model="nova-3:whisper-tiny")
+    response = listen(client, "stereo_diarization.wav", multichannel=True, model="whisper-tiny:whisper-base")
     assert len(response.results.channels) == 2
-    assert response.metadata.models
+    names = [response.metadata.model_info[uuid]["name"] for uuid in response.metadata.models]
+    assert names == ["whisper-tiny.en", "whisper-base"]
+    refs = audio.manifest()["stereo_diarization.wav"]["channel_transcripts"]
+    for index, channel in enumerate(response.results.channels):
+        assert audio.wer(refs[str(index)], channel.alternatives[0].transcript) <= 0.25
 
 
 def test_multichannel_utterances_are_ordered_by_channel(client):

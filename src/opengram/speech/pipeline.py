@@ -14,6 +14,7 @@ from opengram.engines.scheduler import Scheduler
 from opengram.speech import formatting, redaction, structure
 from opengram.speech import response as wire
 from opengram.speech.audio import decode
+from opengram.speech.diarize import Turn, assign_speakers, diarize
 from opengram.speech.options import ListenOptions
 from opengram.speech.search import search
 from opengram.speech.source import AudioSource
@@ -187,6 +188,7 @@ class ListenService:
         specs = self.resolve(options)
         base = decode_options(options, self.beam_size)
         n_alternatives = options.alternatives
+        diarizing = options.diarize or options.diarize_model is not None
 
         def job() -> tuple:
             # Decoding is CPU work too, so it runs inside the scheduler's bound, beside the model.
@@ -198,7 +200,7 @@ class ListenService:
                 max_seconds=self.max_audio_seconds,
             )
             tracks = list(audio.samples) if options.multichannel else [audio.mono()]
-            results: list[tuple[ModelSpec, list[Transcript], list[tuple[float, float]]]] = []
+            results: list[tuple[ModelSpec, list[Transcript], list[tuple[float, float]], list[Turn] | None]] = []
             for index, samples in enumerate(tracks):
                 spec = specs[min(index, len(specs) - 1)]
                 engine = self.registry.engine(spec)  # loads on first use
@@ -206,21 +208,29 @@ class ListenService:
                 for temperature in ALTERNATIVE_TEMPERATURES:
                     if len(hypotheses) >= n_alternatives:
                         break
-                    candidate = engine.transcribe(samples, _with(base, temperature=temperature))
+                    # The language, detected or given, is settled by the first hypothesis.
+                    candidate = engine.transcribe(
+                        samples, _with(base, temperature=temperature, language=hypotheses[0].language)
+                    )
                     if candidate.text not in {h.text for h in hypotheses}:
                         hypotheses.append(candidate)
                 regions = [
                     (r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE)
                     for r in get_speech_timestamps(samples, WORD_VAD)
                 ]
-                results.append((spec, hypotheses, regions))
+                turns = diarize(samples) if diarizing else None
+                results.append((spec, hypotheses, regions, turns))
             return audio, results
 
         audio, results = await self.scheduler.run(job, admit=not background)
         channels: list[wire.ResultChannel] = []
         best_words: list[list[TimedWord]] = []
-        for spec, hypotheses, regions in results:
+        for spec, hypotheses, regions, turns in results:
             processed = [postprocess(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses]
+            if turns is not None:
+                for words in processed:
+                    for w, (speaker, confidence) in zip(words, assign_speakers(words, turns)):
+                        w.speaker, w.speaker_confidence = speaker, round(min(max(confidence, 0.0), 1.0), 4)
             detected = detection_candidates(options.detect_language)[0]
             best_words.append(processed[0])
             channels.append(
@@ -235,7 +245,7 @@ class ListenService:
                     language_confidence=round(hypotheses[0].language_probability, 4) if detected else None,
                 )
             )
-        used = list({spec.key: spec for spec, _, _ in results}.values())
+        used = list({spec.key: spec for spec, *_ in results}.values())
         extra = dict(e.partition(":")[::2] for e in options.extra) or None
         response = wire.ListenResponse(
             metadata=wire.ListenMetadata(
