@@ -13,8 +13,9 @@ measures, for --seconds after a one-second warm-up, at each concurrency:
   filtered  GET /v1/projects/{id}/requests?...      (one key, failed only, a 7-day window, limit 100)
   auth      GET /v1/auth/token                       (key authentication and nothing else)
 
-Load comes from asyncio + httpx in this process, on the same machine as the server: on a small machine
-the client takes a share of the CPU, so figures are a floor for the server. Prints a Markdown table.
+Load comes from a minimal asyncio HTTP/1.1 client in this process (keep-alive connections, one request in
+flight on each), on the same machine as the server: on a small machine the client takes a share of the
+CPU, so figures are a floor for the server. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -118,28 +119,42 @@ def fill_log(db: Database, project_id: str, key_ids: list[str], rows: int) -> fl
     return time.perf_counter() - started
 
 
-async def load(url: str, headers: dict, concurrency: int, seconds: float) -> dict:
-    latencies: list[float] = []
+async def _one_connection(host: str, port: int, request: bytes, until: float, latencies: list[float] | None) -> int:
+    """Send `request` over one keep-alive connection until `until`; returns how many answers were not 200."""
+    reader, writer = await asyncio.open_connection(host, port)
     errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=30) as client:
+    try:
+        while time.perf_counter() < until:
+            t0 = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            await reader.readexactly(length)
+            elapsed = time.perf_counter() - t0
+            if not head.startswith(b"HTTP/1.1 200"):
+                errors += 1
+            elif latencies is not None:
+                latencies.append(elapsed)
+    finally:
+        writer.close()
+    return errors
 
-        async def worker(until: float, record: bool) -> None:
-            nonlocal errors
-            while time.perf_counter() < until:
-                t0 = time.perf_counter()
-                r = await client.get(url)
-                elapsed = time.perf_counter() - t0
-                if r.status_code != 200:
-                    errors += 1
-                elif record:
-                    latencies.append(elapsed)
 
-        warm_until = time.perf_counter() + 1.0
-        await asyncio.gather(*(worker(warm_until, False) for _ in range(concurrency)))
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(started + seconds, True) for _ in range(concurrency)))
-        wall = time.perf_counter() - started
+async def load(url: str, headers: dict, concurrency: int, seconds: float) -> dict:
+    """`concurrency` keep-alive connections, each sending its next request when the last is answered. A
+    minimal HTTP/1.1 client, so that on a small machine the client takes as little CPU as it can."""
+    target = httpx.URL(url)
+    lines = [f"GET {target.raw_path.decode()} HTTP/1.1", f"Host: {target.host}:{target.port}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    host, port = target.host, target.port
+    await asyncio.gather(*(_one_connection(host, port, request, time.perf_counter() + 1.0, None) for _ in range(concurrency)))
+    latencies: list[float] = []
+    started = time.perf_counter()
+    errors = sum(await asyncio.gather(
+        *(_one_connection(host, port, request, started + seconds, latencies) for _ in range(concurrency))
+    ))  # fmt: skip
+    wall = time.perf_counter() - started
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     return {
@@ -198,12 +213,15 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
+    load_at_start = open("/proc/loadavg").read().split()[:3]
     kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgresql"]
     results = [r for kind in kinds for r in bench_database(kind, args)]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "cpu": cpu,
-            "python": platform.python_version(), "rows": args.rows, "seconds": args.seconds}  # fmt: skip
-    print(f"\n{meta['cpus']} x {cpu}, Python {meta['python']}, {args.rows} rows, {args.seconds:g} s per cell\n")
+            "python": platform.python_version(), "rows": args.rows, "seconds": args.seconds,
+            "loadavg_at_start": load_at_start}  # fmt: skip
+    print(f"\n{meta['cpus']} x {cpu}, Python {meta['python']}, {args.rows} rows, {args.seconds:g} s per cell, "
+          f"load average at start {' '.join(load_at_start)}\n")
     print("| database | workload | concurrency | req/s | p50 ms | p99 ms | errors |")
     print("|---|---|---|---|---|---|---|")
     for r in results:

@@ -100,7 +100,11 @@ class RequestLog(Base):
     """One row per API request: what Deepgram's usage and request-log endpoints report."""
 
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_project_created", "project_id", "created"),)
+    __table_args__ = (
+        Index("ix_requests_project_created", "project_id", "created"),
+        # The request list filtered by key (`accessor`), newest first.
+        Index("ix_requests_project_key_created", "project_id", "api_key_id", "created"),
+    )
 
     request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"))
