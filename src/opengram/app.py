@@ -17,7 +17,7 @@ from opengram.accounts import tokens
 from opengram.accounts.billing import Pricing
 from opengram.accounts.bootstrap import bootstrap
 from opengram.accounts.limits import ConcurrencyLimits
-from opengram.api import auth, listen, manage
+from opengram.api import auth, listen, listen_ws, manage
 from opengram.config import Settings
 from opengram.engines.asr import WhisperEngine
 from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
@@ -25,6 +25,7 @@ from opengram.engines.scheduler import Scheduler
 from opengram.errors import DeepgramError, InternalError, InvalidJson, InvalidQueryParameter
 from opengram.jobs.worker import JobWorker
 from opengram.speech.pipeline import ListenService
+from opengram.speech.streaming import LiveScheduler
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
 
@@ -71,6 +72,10 @@ class RequestIdMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 message.setdefault("headers", []).append((b"dg-request-id", rid.encode()))
+            elif message["type"] == "websocket.http.response.start":  # a refused upgrade (its route adds the headers)
+                status["code"] = message["status"]
+            elif message["type"] == "websocket.accept":
+                status["code"] = 101
             await send(message)
 
         try:
@@ -112,12 +117,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.listen = ListenService(
             registry, scheduler, beam_size=settings.beam_size, max_audio_seconds=settings.max_audio_seconds
         )
+        app.state.live = LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch)
         app.state.jobs = JobWorker(app.state, settings)
         app.state.jobs.start()
         try:
             yield
         finally:
             await app.state.jobs.stop()
+            await app.state.live.stop()
             scheduler.shutdown()
             await engine.dispose()
 
@@ -128,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(listen.router)
+    app.include_router(listen_ws.router)
     app.include_router(auth.router)
     app.include_router(manage.router)
 

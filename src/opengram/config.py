@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     workers: int = 1
     queue_size: int = 32
 
+    # Live streams: close with 1011 NET-0001 after this long with no message from the client, and decode
+    # at most this many streams' segments in one batched model call.
+    stream_idle_timeout_s: float = 10.0
+    live_max_batch: int = 4
+
     # Pre-recorded input limits (Deepgram allows 2 GB uploads).
     max_upload_bytes: int = 2 * 1024**3
     max_audio_seconds: float = 4 * 3600

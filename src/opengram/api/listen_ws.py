@@ -1,0 +1,199 @@
+"""WSS /v1/listen: live transcription (spec section 3).
+
+The handshake is checked before the upgrade: bad credentials answer HTTP 401, bad parameters 400 (and
+402/429 from admission), each with `dg-request-id` and `dg-error`. After the upgrade the socket carries
+binary audio and JSON control messages in, JSON messages out; errors end it with a close frame
+(1008 DATA-0000 for undecodable audio, 1011 NET-0001 after ~10 s with nothing from the client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from fastapi.responses import JSONResponse
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from opengram.accounts.models import RequestLog, utcnow
+from opengram.accounts.usage import record_request
+from opengram.api.admission import admitted
+from opengram.api.deps import credentials, inference_principal
+from opengram.errors import DeepgramError, InternalError, InvalidQueryParameter
+from opengram.speech.live_audio import CODED_FORMATS, RAW_CODECS
+from opengram.speech.options import ListenOptions
+from opengram.speech.streaming import LiveStream, StreamClosed
+
+router = APIRouter()
+log = logging.getLogger("opengram.listen_ws")
+
+STREAM_ENCODINGS = set(RAW_CODECS) | set(CODED_FORMATS)
+CALLBACK_METHODS = ("POST", "GET", "PUT", "DELETE")  # the streaming enum (REST allows POST and PUT)
+# Features Deepgram offers on pre-recorded audio only; tolerated and ignored on a stream.
+BATCH_ONLY = {"detect_language", "paragraphs", "utterances", "utt_split", "summarize", "topics", "intents", "sentiment", "measurements", "filler_words"}
+
+
+def parse_stream_options(items: list[tuple[str, str]]) -> ListenOptions:
+    """`ListenOptions` with the streaming rules: streaming encodings, sample_rate with raw audio, the
+    streaming callback methods, diarize_model v1/latest only; batch-only features are dropped."""
+    method = next((v for k, v in reversed(items) if k == "callback_method"), None)
+    if method is not None and method.upper() not in CALLBACK_METHODS:
+        raise InvalidQueryParameter(f"invalid value for `callback_method`: {method!r}")
+    kept = [(k, v) for k, v in items if k not in BATCH_ONLY and k != "callback_method"]
+    options = ListenOptions.parse(kept)
+    if options.encoding is not None and options.encoding not in STREAM_ENCODINGS:
+        raise InvalidQueryParameter(f"invalid value for `encoding`: {options.encoding!r}")
+    if options.encoding in RAW_CODECS and not options.sample_rate:
+        raise InvalidQueryParameter("`sample_rate` is required when `encoding` is set")
+    if options.diarize_model is not None and options.diarize_model.lower() not in ("v1", "latest"):
+        raise InvalidQueryParameter(f"invalid value for `diarize_model`: {options.diarize_model!r}")
+    if isinstance(options.endpointing, int) and not isinstance(options.endpointing, bool) and options.endpointing < 0:
+        raise InvalidQueryParameter(f"invalid value for `endpointing`: {options.endpointing!r}")
+    if options.utterance_end_ms is not None and options.utterance_end_ms < 0:
+        raise InvalidQueryParameter(f"invalid value for `utterance_end_ms`: {options.utterance_end_ms!r}")
+    return options
+
+
+def _subprotocol(websocket: WebSocket) -> str | None:
+    """The scheme a browser offered in `Sec-WebSocket-Protocol`, to echo back, when it authenticated that way."""
+    if credentials(websocket.headers.get("authorization")) is not None:
+        return None
+    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+    if offered and offered[0].lower() in ("token", "bearer"):
+        return offered[0]
+    return None
+
+
+async def _deny(websocket: WebSocket, error: DeepgramError, rid: str) -> None:
+    headers = {**error.headers, "dg-request-id": rid, "dg-error": error.message}
+    await websocket.send_denial_response(JSONResponse(error.body(rid), status_code=error.status, headers=headers))
+
+
+@router.websocket("/v1/listen")
+async def listen_stream(websocket: WebSocket) -> None:
+    rid = websocket.scope["state"]["request_id"]
+    state = websocket.app.state
+    admission = None
+    try:
+        caller = await inference_principal(websocket)
+        options = parse_stream_options(websocket.query_params.multi_items())
+        spec = state.listen.resolve(options)[0]
+        admission = admitted("streaming")(websocket, caller)
+        caller = await admission.__anext__()
+    except DeepgramError as error:
+        await _deny(websocket, error, rid)
+        return
+    except Exception:
+        log.exception("websocket handshake failed")
+        await _deny(websocket, InternalError(), rid)
+        return
+    row = RequestLog(
+        request_id=rid,
+        project_id=caller.project_id,
+        api_key_id=caller.api_key_id,
+        path="/v1/listen",
+        endpoint="listen",
+        method="streaming",
+        created=utcnow(),
+        model=options.model,
+        features=options.features(),
+        tags=options.tag,
+        config=options.config(),
+    )
+    stream: LiveStream | None = None
+    try:
+        await websocket.accept(subprotocol=_subprotocol(websocket), headers=[(b"dg-request-id", rid.encode())])
+        stream = LiveStream(
+            options=options, spec=spec, request_id=rid, live=state.live, beam_size=state.settings.beam_size
+        )
+        code, reason = await _session(websocket, stream, state.settings.stream_idle_timeout_s)
+        row.code, row.message = 200, (None if code == 1000 else reason or str(code))
+    except Exception:
+        log.exception("stream %s failed", rid)
+        row.code, row.message = 500, "internal error"
+        await _close(websocket, 1011, "NET-0000")
+    finally:
+        if stream is not None:
+            stream.abort()
+            row.duration, row.channels, row.models = stream.duration, len(stream.tracks), [spec.uuid]
+            websocket.scope["state"]["audio_seconds"] = round(stream.duration, 3)
+        async with state.sessions.begin() as session:
+            await record_request(session, row)
+        if admission is not None:
+            await admission.aclose()
+
+
+async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
+    if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
+        try:
+            await websocket.close(code, reason)
+        except Exception:
+            pass
+
+
+async def _session(websocket: WebSocket, stream: LiveStream, idle_timeout: float) -> tuple[int, str]:
+    """Run one stream to its end; returns the close code and reason it ended with."""
+    sender = asyncio.create_task(_send_loop(websocket, stream))
+    receiver = asyncio.create_task(_receive_loop(websocket, stream, idle_timeout))
+    done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+    if sender in done:  # an error close (StreamClosed) or the client went away while we sent
+        receiver.cancel()
+        result = sender.result() if not sender.cancelled() and sender.exception() is None else (1011, "NET-0000")
+        await asyncio.gather(receiver, return_exceptions=True)
+        return result
+    outcome = receiver.result() if receiver.exception() is None else ("error", None)
+    kind = outcome[0]
+    if kind == "close":  # CloseStream: everything received is transcribed and sent, then Metadata
+        await stream.finish()
+        if stream.error is None:
+            stream.outbox.put_nowait(stream.metadata())
+            stream.outbox.put_nowait(StreamClosed(1000, ""))
+        return await sender
+    sender.cancel()
+    await asyncio.gather(sender, return_exceptions=True)
+    if kind == "idle":
+        await _close(websocket, 1011, "NET-0001")
+        return 1011, "NET-0001"
+    return 1000, "client disconnected"
+
+
+async def _send_loop(websocket: WebSocket, stream: LiveStream) -> tuple[int, str]:
+    while True:
+        item = await stream.outbox.get()
+        if isinstance(item, StreamClosed):
+            await _close(websocket, item.code, item.reason)
+            return item.code, item.reason
+        try:
+            await websocket.send_text(json.dumps(item, separators=(",", ":")))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return 1000, "client disconnected"
+
+
+async def _receive_loop(websocket: WebSocket, stream: LiveStream, idle_timeout: float) -> tuple[str, Any]:
+    while True:
+        try:
+            message = await asyncio.wait_for(websocket.receive(), timeout=idle_timeout)
+        except asyncio.TimeoutError:
+            return ("idle", None)
+        if message["type"] == "websocket.disconnect":
+            return ("gone", None)
+        data = message.get("bytes")
+        if data is not None:
+            if not data:  # the legacy end of stream: an empty binary frame
+                return ("close", None)
+            await stream.feed(data)
+            continue
+        text = message.get("text") or ""
+        try:
+            control = json.loads(text)
+        except ValueError:
+            control = None
+        kind = control.get("type") if isinstance(control, dict) else None
+        if kind == "CloseStream":
+            return ("close", None)
+        if kind == "Finalize":
+            channel = control.get("channel")
+            await stream.control("finalize", channel if isinstance(channel, int) else None)
+        # KeepAlive (and anything unknown) only resets the idle timer.
