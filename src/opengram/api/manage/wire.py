@@ -50,6 +50,3 @@ def parse_when(name: str, raw: str | None, *, end: bool = False) -> datetime | N
     # An `end` with a time is inclusive; store it as the exclusive bound just after.
     return value + timedelta(microseconds=1) if end else value
 
-
-def day_text(value: datetime) -> str:
-    return value.astimezone(timezone.utc).date().isoformat()
