@@ -47,6 +47,8 @@ LOG_PROB = -1.0
 NO_SPEECH = 0.6
 TRUNCATED_S = 0.8  # last word ends this long before the speech does: the decode stopped early
 OVERRUN_S = 0.8  # last word ends this long after the speech does: words made up in the padding
+PHRASE_WORDS = 4  # a phrase of this many words said twice in one segment is taken for a repetition loop
+SHORT_SPEECH_S = 2.0
 PREPEND = "\"'“¿([{-"
 APPEND = "\"'.。,，!！?？:：”)]}、"
 
@@ -91,6 +93,19 @@ def _repeats_at_end(tokens: Sequence[int], times: int = 4, longest: int = 6) -> 
         if all(list(tokens[len(tokens) - (k + 1) * n : len(tokens) - k * n]) == tail for k in range(1, times)):
             return True
     return False
+
+
+def _repeated_phrase(text: str, window: Window) -> bool:
+    """The short-window failure that the other checks miss: the decoder runs on into the padding by saying
+    a phrase again ("We're just saying some words. We're just saying some words."). People rarely repeat
+    four words in one breath; a short segment rarely holds the same word twice in a row ("3 3")."""
+    words = [w for w in (t.strip(".,?!;:\"'-").lower() for t in text.split()) if w]
+    n = PHRASE_WORDS
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    if len(grams) != len(set(grams)):
+        return True
+    speech = sum(b - a for a, b in window.speech)
+    return speech < SHORT_SPEECH_S and any(a == b for a, b in zip(words, words[1:]))
 
 
 class LiveDecoder:
@@ -184,7 +199,7 @@ class LiveDecoder:
             why = None
             if len(tokens) >= budget:
                 why = "budget"
-            elif _compression_ratio(text) > COMPRESSION_RATIO or _repeats_at_end(tokens):
+            elif _compression_ratio(text) > COMPRESSION_RATIO or _repeats_at_end(tokens) or _repeated_phrase(text, w):
                 why = "repetition"
             elif avg_logprob < LOG_PROB:
                 why = "log-probability"

@@ -62,6 +62,9 @@ MAX_SEGMENT_S = 12.0
 SILENCE_FINAL_S = 1.0  # an empty final per second of silence
 INTERIM_EVERY_S = 1.0
 PRE_PAD_S = 0.3  # audio kept before the first speech frame (VAD onset lag)
+# Audio before a segment that its decode hears again (its words are dropped): Whisper transcribes a short
+# segment ("three", "ten of clubs") far better with the speech that led up to it, as a batch window has.
+CONTEXT_S = 0.0
 POST_PAD_S = 0.3
 MIN_SPEECH_S = 0.1  # speech shorter than this is a click, not a word: no decode
 OUTBOX_INTERIM_LIMIT = 64  # queued messages past which a slow client's interims are dropped
@@ -110,6 +113,7 @@ class Cut:
     audio: np.ndarray | None  # None: no speech in the span
     audio_start: int = 0  # sample where `audio` begins
     speech: list[tuple[float, float]] = field(default_factory=list)  # seconds from audio_start
+    keep_from: float = 0.0  # seconds from audio_start: words before this belong to earlier spans (context)
     speech_final: bool = False
     from_finalize: bool = False
 
@@ -227,6 +231,9 @@ class Track:
         assert self.speech_start is not None
         return max(self.span_start, int(self.speech_start - PRE_PAD_S * RATE))
 
+    def _context_start(self, a: int) -> int:
+        return max(self.audio.start, self.speechy.start * FRAME, a - int(CONTEXT_S * RATE), 0)
+
     def _quietest(self, now: int) -> int:
         """Where to cut an over-long segment: the quietest frame of its second half."""
         first = (self._audio_start() + now) // 2 // FRAME
@@ -264,9 +271,10 @@ class Track:
         if self.speech_start is not None and self.speech_start < end:
             a = self._audio_start()
             b = min(end, int(self.last_speech_end + POST_PAD_S * RATE))
-            regions = self._regions(a, b)
-            if sum(e - s for s, e in regions) >= MIN_SPEECH_S:
-                cut.audio, cut.audio_start, cut.speech = self.audio.get(a, b), a, regions
+            if sum(e - s for s, e in self._regions(a, b)) >= MIN_SPEECH_S:
+                c = self._context_start(a)
+                cut.audio, cut.audio_start, cut.speech = self.audio.get(c, b), c, self._regions(c, b)
+                cut.keep_from = (a - c) / RATE
         else:
             cut.speech_final = False  # no speech, no endpoint
         self.span_start = end
@@ -277,9 +285,10 @@ class Track:
             self.interim_mark = end
         else:
             self.speech_start = None
-        self.audio.trim(end - int(PRE_PAD_S * RATE))
-        self.probs.trim(end // FRAME - 1)
-        self.speechy.trim(end // FRAME - 1)
+        keep = end - int((CONTEXT_S + PRE_PAD_S) * RATE)
+        self.audio.trim(keep)
+        self.probs.trim(keep // FRAME - 1)
+        self.speechy.trim(keep // FRAME - 1)
         return cut
 
     def flush(self, *, from_finalize: bool) -> Cut | None:
@@ -293,18 +302,18 @@ class Track:
 
     # model thread
 
-    def interim_window(self, options: DecodeOptions) -> tuple[Window, int, int, int, int] | None:
-        """The open span's speech so far: (window, span start, span end, audio start, generation)."""
+    def interim_window(self, options: DecodeOptions) -> tuple[Window, int, int, int, float, int] | None:
+        """The open span's speech so far: (window, span start, span end, audio start, keep from, generation)."""
         with self.lock:
             if self.speech_start is None:
                 return None
             a = self._audio_start()
             b = self.received
-            regions = self._regions(a, b)
-            if sum(e - s for s, e in regions) < MIN_SPEECH_S:
+            if sum(e - s for s, e in self._regions(a, b)) < MIN_SPEECH_S:
                 return None
-            window = Window(self.audio.get(a, b), regions, options, final=False, open_end=self.in_speech)
-            return window, self.span_start, b, a, self.generation
+            c = self._context_start(a)
+            window = Window(self.audio.get(c, b), self._regions(c, b), options, final=False, open_end=self.in_speech)
+            return window, self.span_start, b, c, (a - c) / RATE, self.generation
 
 
 # --- results ---
@@ -331,11 +340,13 @@ class ResultBuilder:
         if extra:
             self.metadata["extra"] = extra
 
-    def words(self, outcome: Outcome, audio_start: int, speech: list[tuple[float, float]], span: tuple[int, int]) -> list[TimedWord]:
+    def words(
+        self, outcome: Outcome, audio_start: int, speech: list[tuple[float, float]], span: tuple[int, int], keep_from: float
+    ) -> list[TimedWord]:
         transcript = outcome.transcript
         if transcript is None or not transcript.words:
             return []
-        words = tighten(from_engine(transcript.words), list(speech))
+        words = [w for w in tighten(from_engine(transcript.words), list(speech)) if (w.start + w.end) / 2 >= keep_from]
         offset = audio_start / RATE
         lo, hi = span[0] / RATE, span[1] / RATE
         placed = []
@@ -409,7 +420,7 @@ class _FinalJob(_Job):
 
     def finish(self, outcome: Outcome | None) -> dict[str, Any]:
         cut = self.cut
-        words = [] if outcome is None else self.stream.builder.words(outcome, cut.audio_start, cut.speech, (cut.start, cut.end))
+        words = [] if outcome is None else self.stream.builder.words(outcome, cut.audio_start, cut.speech, (cut.start, cut.end), cut.keep_from)
         return self.stream.builder.results(
             cut.channel, cut.start, cut.end, words, is_final=True, speech_final=cut.speech_final, from_finalize=cut.from_finalize
         )
@@ -428,8 +439,8 @@ class _InterimJob(_Job):
     def finish(self, outcome: Outcome | None) -> tuple[int, dict[str, Any]] | None:
         if outcome is None or outcome.transcript is None or self.snapshot is None:
             return None
-        _window, start, end, audio_start, generation = self.snapshot
-        words = self.stream.builder.words(outcome, audio_start, list(_window.speech), (start, end))
+        window, start, end, audio_start, keep_from, generation = self.snapshot
+        words = self.stream.builder.words(outcome, audio_start, list(window.speech), (start, end), keep_from)
         return generation, self.stream.builder.results(self.channel, start, end, words, is_final=False)
 
 
@@ -454,6 +465,7 @@ class LiveScheduler:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="live-scheduler")
 
     async def stop(self) -> None:
+        log.info("live decode stats %s", self.stats)
         if self._task is not None:
             self._task.cancel()
             try:
