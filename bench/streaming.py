@@ -13,7 +13,10 @@ Printed per N:
   (how far behind the live edge the transcript is), p50 and p90 over every Results of every stream;
 - endpoint latency: at each `speech_final` Results with words, the audio sent minus its last word's `end`;
 - streamed WER: the finals' words, assigned to recordings by time, against the references, beside the
-  batch WER of the same recordings sent to POST /v1/listen (Whisper's English normaliser on both).
+  batch WER of the same recordings sent to POST /v1/listen. Scored twice: with the test suite's
+  normaliser (lower case, punctuation dropped, digits spelled out: words only), and with Whisper's English
+  normaliser (which also rewrites number sequences, so "One. Two. 3." and "one two three" differ: it
+  penalises how a segment boundary punctuates numbers as much as a wrong word).
 Targets (Deepgram's pass marks), at N >= 4: cursor p50 < 750 ms and p90 < 1500 ms, endpoint p50 < 1000 ms
 and p90 < 3000 ms; streamed WER within 1 point of batch.
 """
@@ -207,7 +210,9 @@ def main() -> None:
     from deepgram import DeepgramClient, DeepgramClientEnvironment
     from whisper_normalizer.english import EnglishTextNormalizer
 
-    normalise = EnglishTextNormalizer()
+    whisper_normalise = EnglishTextNormalizer()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.audio import normalize as words_normalise
     clips = corpus()
     refs = {name: ref for name, _, ref in clips}
     info = {
@@ -242,16 +247,16 @@ def main() -> None:
                 errors = [r.error for r in results if r.error]
                 cursor = [c for r in results for c in r.cursor]
                 endpoint = [e for r in results for e in r.endpoint]
-                hyp_texts, ref_texts, bat_texts, clips_out = [], [], [], []
+                clips_out = []
                 for play, result in zip(plays, results):
                     for name, text in split_words(play, result.words).items():
-                        hyp_texts.append(normalise(text) or "-")
-                        ref_texts.append(normalise(refs[name]))
-                        bat_texts.append(normalise(batch[name]) or "-")
                         clips_out.append({"name": name, "streamed": text, "batch": batch[name]})
-                        if args.verbose and hyp_texts[-1] != bat_texts[-1]:
-                            print(f"  {name}: streamed {jiwer.wer(ref_texts[-1], hyp_texts[-1]):.3f} batch "
-                                  f"{jiwer.wer(ref_texts[-1], bat_texts[-1]):.3f}\n    S: {text}\n    B: {batch[name]}")
+                        if args.verbose and words_normalise(text) != words_normalise(batch[name]):
+                            print(f"  {name}\n    S: {text}\n    B: {batch[name]}")
+
+                def wer(normalise, side: str) -> float:
+                    refs_ = [normalise(refs[c["name"]]) for c in clips_out]
+                    return jiwer.wer(refs_, [normalise(c[side]) or "-" for c in clips_out])
                 row = {
                     "streams": n,
                     "audio_s": round(sum(p.audio.size for p in plays) / RATE, 1),
@@ -262,8 +267,10 @@ def main() -> None:
                     "endpoints": len(endpoint),
                     "endpoint_p50": percentile(endpoint, 50),
                     "endpoint_p90": percentile(endpoint, 90),
-                    "streamed_wer": jiwer.wer(ref_texts, hyp_texts),
-                    "batch_wer": jiwer.wer(ref_texts, bat_texts),
+                    "streamed_wer": wer(words_normalise, "streamed"),
+                    "batch_wer": wer(words_normalise, "batch"),
+                    "streamed_wer_whisper_norm": wer(whisper_normalise, "streamed"),
+                    "batch_wer_whisper_norm": wer(whisper_normalise, "batch"),
                     "loadavg_before": loadavg,
                     "errors": errors,
                     "clips": clips_out,
@@ -273,7 +280,8 @@ def main() -> None:
                     f"N={n}: {row['results']} Results ({row['finals']} final) over {row['audio_s']} s of audio; "
                     f"cursor p50 {row['cursor_p50']*1000:.0f} ms p90 {row['cursor_p90']*1000:.0f} ms; "
                     f"endpoint p50 {row['endpoint_p50']*1000:.0f} ms p90 {row['endpoint_p90']*1000:.0f} ms "
-                    f"({row['endpoints']}); WER streamed {row['streamed_wer']*100:.1f}% batch {row['batch_wer']*100:.1f}%"
+                    f"({row['endpoints']}); WER streamed {row['streamed_wer']*100:.1f}% batch {row['batch_wer']*100:.1f}% "
+                    f"(Whisper normaliser {row['streamed_wer_whisper_norm']*100:.1f}% / {row['batch_wer_whisper_norm']*100:.1f}%)"
                     + (f"; ERRORS {errors}" if errors else ""),
                     flush=True,
                 )
@@ -287,13 +295,14 @@ def main() -> None:
             if live_lines:
                 print(live_lines[-1])
     print()
-    print("| N | audio s | Results | cursor p50 | cursor p90 | endpoints | endpoint p50 | endpoint p90 | streamed WER | batch WER |")
+    print("| N | audio s | Results | cursor p50 | cursor p90 | endpoints | endpoint p50 | endpoint p90 | WER streamed / batch | same, Whisper normaliser |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['streams']} | {r['audio_s']} | {r['results']} | {r['cursor_p50']*1000:.0f} ms | {r['cursor_p90']*1000:.0f} ms "
             f"| {r['endpoints']} | {r['endpoint_p50']*1000:.0f} ms | {r['endpoint_p90']*1000:.0f} ms "
-            f"| {r['streamed_wer']*100:.1f}% | {r['batch_wer']*100:.1f}% |"
+            f"| {r['streamed_wer']*100:.1f}% / {r['batch_wer']*100:.1f}% "
+            f"| {r['streamed_wer_whisper_norm']*100:.1f}% / {r['batch_wer_whisper_norm']*100:.1f}% |"
         )
     if args.json:
         args.json.write_text(json.dumps({"machine": info, "args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=2))

@@ -287,6 +287,26 @@ def test_multichannel(client):
     assert session.of("Metadata")[0]["channels"] == 2
 
 
+def test_diarize_numbers_speakers_as_they_come(client):
+    """Two voices (JFK, then an audiobook reader, then JFK again): words get `speaker`, the same voice the
+    same number. Four times real time: only the labels are under test."""
+    gap = bytes(32000)
+    parts = [audio.pcm16("jfk_16k.wav"), gap, audio.pcm16("LJ001-0001.wav"), gap, audio.pcm16("jfk_16k.wav"), gap]
+    session = live.stream(
+        client, [live.audio(b"".join(parts), 32000, pace=4), live.CLOSE], encoding="linear16", sample_rate=16000, diarize=True
+    )
+    bounds = np.cumsum([len(p) / 32000 for p in parts])
+    words = [w for r in session.finals for w in r["channel"]["alternatives"][0]["words"]]
+    assert words and all("speaker" in w and "speaker_confidence" not in w for w in words)
+
+    def speakers(lo: float, hi: float) -> set[int]:
+        return {w["speaker"] for w in words if lo <= (w["start"] + w["end"]) / 2 < hi}
+
+    first, reader, again = speakers(0, bounds[1]), speakers(bounds[1], bounds[3]), speakers(bounds[3], bounds[5])
+    assert first == again == {0}, (first, again)
+    assert reader == {1}, reader
+
+
 # --- control messages and timeouts ---
 
 

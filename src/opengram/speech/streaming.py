@@ -46,6 +46,7 @@ from opengram.engines.registry import ModelRegistry, ModelSpec
 from opengram.engines.scheduler import Scheduler
 from opengram.engines.vad import FRAME, StreamingVad
 from opengram.speech import live_audio
+from opengram.speech.live_diarize import OnlineSpeakers
 from opengram.speech.options import ListenOptions
 from opengram.speech.pipeline import confidence_of, decode_options, postprocess, text_of, wire_words
 from opengram.speech.response import iso_now
@@ -319,6 +320,24 @@ class Track:
 # --- results ---
 
 
+def belongs(word: TimedWord, keep_from: float, speech) -> bool:
+    """Whether a decoded word is the segment's own, not one of the context before `keep_from` heard again.
+
+    Alignment stretches a word that follows a pause back into the pause, so the word's times alone would
+    misplace it; what decides is where the speech it covers lies: after `keep_from` or before."""
+    if keep_from <= 0:
+        return True
+    after = before = 0.0
+    for a, b in speech:
+        lo, hi = max(a, word.start), min(b, word.end)
+        if hi > lo:
+            after += max(0.0, hi - max(lo, keep_from))
+            before += max(0.0, min(hi, keep_from) - lo)
+    if after or before:
+        return after >= before
+    return (word.start + word.end) / 2 >= keep_from
+
+
 def _round(x: float) -> float:
     return round(x, 3)
 
@@ -346,7 +365,7 @@ class ResultBuilder:
         transcript = outcome.transcript
         if transcript is None or not transcript.words:
             return []
-        words = [w for w in tighten(from_engine(transcript.words), list(speech)) if (w.start + w.end) / 2 >= keep_from]
+        words = [w for w in tighten(from_engine(transcript.words), list(speech)) if belongs(w, keep_from, speech)]
         offset = audio_start / RATE
         lo, hi = span[0] / RATE, span[1] / RATE
         placed = []
@@ -421,6 +440,9 @@ class _FinalJob(_Job):
     def finish(self, outcome: Outcome | None) -> dict[str, Any]:
         cut = self.cut
         words = [] if outcome is None else self.stream.builder.words(outcome, cut.audio_start, cut.speech, (cut.start, cut.end), cut.keep_from)
+        speakers = self.stream.speakers(cut.channel)
+        if speakers is not None and words:
+            words = speakers.label(cut.audio, cut.speech, words, cut.audio_start / RATE)
         return self.stream.builder.results(
             cut.channel, cut.start, cut.end, words, is_final=True, speech_final=cut.speech_final, from_finalize=cut.from_finalize
         )
@@ -441,6 +463,9 @@ class _InterimJob(_Job):
             return None
         window, start, end, audio_start, keep_from, generation = self.snapshot
         words = self.stream.builder.words(outcome, audio_start, list(window.speech), (start, end), keep_from)
+        speakers = self.stream.speakers(self.channel)
+        if speakers is not None and words:
+            words = speakers.label(window.audio, window.speech, words, audio_start / RATE, final=False)
         return generation, self.stream.builder.results(self.channel, start, end, words, is_final=False)
 
 
@@ -457,7 +482,7 @@ class LiveScheduler:
         self._decoders: dict[str, LiveDecoder] = {}
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
-        self.stats = {"rounds": 0, "finals": 0, "interims": 0, "short": 0, "fallbacks": 0}
+        self.stats = {"rounds": 0, "batched": 0, "finals": 0, "interims": 0, "short": 0, "final_fallbacks": 0, "interims_dropped": 0}
 
     def _ensure_started(self) -> None:
         if self._task is None or self._task.done():
@@ -528,6 +553,7 @@ class LiveScheduler:
                     log.exception("live decode round failed")
                     results = [None] * len(jobs)
                 self.stats["rounds"] += 1
+                self.stats["batched"] += int(len(jobs) > 1)
                 for job, result in zip(jobs, results):
                     job.stream.delivered(job, result)
 
@@ -560,7 +586,10 @@ class LiveScheduler:
             if outcome is not None:
                 self.stats["finals" if job.final else "interims"] += 1
                 self.stats["short"] += int(outcome.short)
-                self.stats["fallbacks"] += int(outcome.fallback is not None)
+                if job.final:
+                    self.stats["final_fallbacks"] += int(not outcome.short)
+                else:
+                    self.stats["interims_dropped"] += int(outcome.transcript is None)
             try:
                 results.append(job.finish(outcome))
             except Exception:
@@ -616,6 +645,8 @@ class LiveStream:
         self.sha256 = hashlib.sha256()
         self.bytes = 0
         self.tracks: list[Track] = []
+        self._diarize = options.diarize or options.diarize_model is not None
+        self._speakers: dict[int, OnlineSpeakers] = {}
         self.builder = ResultBuilder(options, spec, request_id, lambda: max(1, len(self.tracks)))
         self.outbox: asyncio.Queue[dict[str, Any] | object] = asyncio.Queue()
         self._loop = asyncio.get_running_loop()
@@ -669,6 +700,12 @@ class LiveStream:
     @property
     def duration(self) -> float:
         return max((t.received for t in self.tracks), default=0) / RATE
+
+    def speakers(self, channel: int) -> OnlineSpeakers | None:
+        """The channel's speakers when `diarize` is on (model thread)."""
+        if not self._diarize:
+            return None
+        return self._speakers.setdefault(channel, OnlineSpeakers())
 
     def track(self, channel: int) -> Track | None:
         return self.tracks[channel] if channel < len(self.tracks) else None
