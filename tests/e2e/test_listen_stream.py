@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -305,6 +306,21 @@ def test_diarize_numbers_speakers_as_they_come(client):
     first, reader, again = speakers(0, bounds[1]), speakers(bounds[1], bounds[3]), speakers(bounds[3], bounds[5])
     assert first == again == {0}, (first, again)
     assert reader == {1}, reader
+
+
+def test_non_english_stream_uses_the_multilingual_model(client):
+    """`language=es` routes the stream to the multilingual model (twice real time: decoding is under test)."""
+    import av
+
+    path = Path(__file__).resolve().parents[1] / "data" / "espeak_es.ogg"
+    data = path.read_bytes()
+    with av.open(str(path)) as container:
+        seconds = container.duration / 1e6
+    session = live.stream(client, [live.audio(data, len(data) / seconds, pace=2), live.CLOSE], language="es")
+    text = session.transcript().lower()
+    assert "buenos días" in text and "madrid" in text, text
+    assert len(text.split()) >= 20, text  # the second sentence too, not only the first
+    assert session.results[0]["metadata"]["model_info"]["name"] == "whisper-base"
 
 
 # --- control messages and timeouts ---

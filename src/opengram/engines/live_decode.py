@@ -47,6 +47,7 @@ LOG_PROB = -1.0
 NO_SPEECH = 0.6
 TRUNCATED_S = 0.8  # last word ends this long before the speech does: the decode stopped early
 OVERRUN_S = 0.8  # last word ends this long after the speech does: words made up in the padding
+SURE_SPEECH_S = 1.0  # VAD speech this long that Whisper hears as nothing is checked on the full window
 PHRASE_WORDS = 4  # a phrase of this many words said twice in one segment is taken for a repetition loop
 SHORT_SPEECH_S = 2.0
 PREPEND = "\"'“¿([{-"
@@ -193,11 +194,14 @@ class LiveDecoder:
             avg_logprob = result.scores[0] * len(result.sequences_ids[0]) / (len(result.sequences_ids[0]) + 1)
             text = tokenizer.decode(tokens).strip()
             lang = bcp47(language)
-            if result.no_speech_prob > NO_SPEECH and avg_logprob < LOG_PROB:
+            silent = not tokens or (result.no_speech_prob > NO_SPEECH and avg_logprob < LOG_PROB)
+            if silent and sum(b - a for a, b in w.speech) < SURE_SPEECH_S:
                 outcomes.append(Outcome(Transcript([], "", lang, 1.0), short=True))  # silence, as Whisper judges it
                 continue
             why = None
-            if len(tokens) >= budget:
+            if silent:
+                why = "no words for speech"  # the decoder stopped at once, though the VAD heard a second or more
+            elif len(tokens) >= budget:
                 why = "budget"
             elif _compression_ratio(text) > COMPRESSION_RATIO or _repeats_at_end(tokens) or _repeated_phrase(text, w):
                 why = "repetition"
