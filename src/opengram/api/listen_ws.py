@@ -29,6 +29,7 @@ from opengram.speech.streaming import LiveStream, StreamClosed
 router = APIRouter()
 log = logging.getLogger("opengram.listen_ws")
 
+FINISH_TIMEOUT_S = 120.0  # after CloseStream, the longest the last decodes may take before 1011
 STREAM_ENCODINGS = set(RAW_CODECS) | set(CODED_FORMATS)
 CALLBACK_METHODS = ("POST", "GET", "PUT", "DELETE")  # the streaming enum (REST allows POST and PUT)
 # Features Deepgram offers on pre-recorded audio only; tolerated and ignored on a stream.
@@ -146,7 +147,12 @@ async def _session(websocket: WebSocket, stream: LiveStream, idle_timeout: float
     outcome = receiver.result() if receiver.exception() is None else ("error", None)
     kind = outcome[0]
     if kind == "close":  # CloseStream: everything received is transcribed and sent, then Metadata
-        await stream.finish()
+        try:
+            await asyncio.wait_for(stream.finish(), FINISH_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            log.error("stream %s: could not finish transcribing within %s s", stream.request_id, FINISH_TIMEOUT_S)
+            stream.outbox.put_nowait(StreamClosed(1011, "NET-0000"))
+            return await sender
         if stream.error is None:
             stream.outbox.put_nowait(stream.metadata())
             stream.outbox.put_nowait(StreamClosed(1000, ""))

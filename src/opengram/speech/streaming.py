@@ -824,6 +824,8 @@ class LiveStream:
         if self.error is not None:
             return
         if isinstance(job, _FinalJob):
+            if result is None:  # the round failed: an empty final keeps the channel's order moving
+                result = job.finish(None)
             for slot in self._slots.get(job.channel, ()):
                 if slot.cut is job.cut:
                     slot.message = result
