@@ -274,7 +274,7 @@ def _phone_numbers(words: list[TimedWord]) -> list[TimedWord]:
 _TLDS = {"com", "org", "net", "io", "edu", "gov", "co", "uk", "ai", "dev", "app", "info", "us"}
 
 
-def _emails_and_urls(words: list[TimedWord]) -> list[TimedWord]:
+def emails_and_urls(words: list[TimedWord]) -> list[TimedWord]:
     """"jane at example dot com" -> "jane@example.com"; "example dot com" -> "example.com"."""
     out: list[TimedWord] = []
     i = 0
@@ -300,7 +300,7 @@ def _emails_and_urls(words: list[TimedWord]) -> list[TimedWord]:
 
 
 def smart_format(words: list[TimedWord]) -> list[TimedWord]:
-    return _emails_and_urls(_phone_numbers(_attach_symbols(written_numbers(words))))
+    return emails_and_urls(_phone_numbers(_attach_symbols(written_numbers(words))))
 
 
 # --- profanity ---------------------------------------------------------------------------------------------

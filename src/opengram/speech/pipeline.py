@@ -4,7 +4,7 @@ Deepgram response. Every text feature is model-agnostic and works on `TimedWord`
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -68,7 +68,7 @@ def postprocess(words: list[TimedWord], options: ListenOptions, language: str = 
     if types or options.numerals or options.smart_format:
         words = formatting.written_numbers(words)  # entities are found in digits
         if "email_address" in types:
-            words = formatting.smart_format(words) if options.smart_format else formatting._emails_and_urls(words)
+            words = formatting.smart_format(words) if options.smart_format else formatting.emails_and_urls(words)
         words = redaction.redact(words, types)
     if options.smart_format:
         words = formatting.smart_format(words)
@@ -156,12 +156,12 @@ def utterances_of(channels: list[list[TimedWord]], options: ListenOptions) -> li
     return out
 
 
-def warnings_for(options: ListenOptions) -> list[wire.Warning]:
+def warnings_for(options: ListenOptions) -> list[wire.MetadataWarning]:
     out = []
     for entity in redaction.entity_types(options.redact):
         if entity in redaction.NER_ENTITIES:
             out.append(
-                wire.Warning(
+                wire.MetadataWarning(
                     parameter="redact",
                     type="unsupported_value",
                     message=f"Redaction of `{entity}` needs entity recognition, which this server does not run yet.",
@@ -269,6 +269,4 @@ class ListenService:
 
 
 def _with(options: DecodeOptions, **changes) -> DecodeOptions:
-    from dataclasses import replace
-
     return replace(options, **changes)

@@ -91,7 +91,7 @@ class ModelInfo(_Wire):
     arch: str
 
 
-class Warning(_Wire):
+class MetadataWarning(_Wire):
     parameter: str
     type: str
     message: str
@@ -108,7 +108,7 @@ class ListenMetadata(_Wire):
     model_info: dict[str, ModelInfo]
     tags: list[str] | None = None
     extra: dict[str, str] | None = None
-    warnings: list[Warning] | None = None
+    warnings: list[MetadataWarning] | None = None
 
 
 class ListenResponse(_Wire):
