@@ -24,9 +24,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,15 +38,10 @@ import httpx
 import psycopg
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import make_url
+from common import free_port, machine  # bench/common.py: run as `python bench/<name>.py`
 
 from opengram.accounts.models import RequestLog
 from opengram.store.db import sync_url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Database:
@@ -213,12 +206,13 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    load_at_start = open("/proc/loadavg").read().split()[:3]
+    facts = machine()
+    load_at_start = facts["loadavg_at_start"]
     kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgresql"]
     results = [r for kind in kinds for r in bench_database(kind, args)]
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpus": os.cpu_count(), "cpu": cpu,
-            "python": platform.python_version(), "rows": args.rows, "seconds": args.seconds,
+    cpu = facts["cpu"]
+    meta = {"date": facts["date"], "cpus": facts["nproc"], "cpu": cpu,
+            "python": facts["python"], "rows": args.rows, "seconds": args.seconds,
             "loadavg_at_start": load_at_start}  # fmt: skip
     print(f"\n{meta['cpus']} x {cpu}, Python {meta['python']}, {args.rows} rows, {args.seconds:g} s per cell, "
           f"load average at start {' '.join(load_at_start)}\n")

@@ -16,25 +16,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
+from common import AUDIO_DIR, free_port, machine  # bench/common.py: run as `python bench/<name>.py`
 
-# shared/ sits beside the checkout (../shared), or inside it in CI's clone.
-AUDIO_DIR = next(
-    (p for p in (Path(__file__).resolve().parents[2] / "shared" / "audio", Path(__file__).resolve().parents[1] / "shared" / "audio") if p.is_dir()),
-    Path("../shared/audio"),
-)
 TARGET = 1.10
 
 
@@ -45,17 +38,6 @@ def default_files() -> list[str]:
     return [f["name"] for f in manifest["files"] if f.get("transcript") is not None and f["name"] != "goforward.raw"]
 
 
-def machine() -> dict:
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
 def words(text: str) -> list[str]:
     # The server answers unpunctuated lowercase by default (Deepgram's punctuate=false); compare words only.
     return re.findall(r"[a-z0-9']+", text.lower())
@@ -63,12 +45,6 @@ def words(text: str) -> list[str]:
 
 def pick(times: list[float], stat: str) -> float:
     return min(times) if stat == "best" else statistics.median(times)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_server_side(paths: list[Path], args, workdir: Path) -> dict[str, dict]:

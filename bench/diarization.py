@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
+from common import AUDIO_DIR, machine  # bench/common.py: run as `python bench/<name>.py`
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -33,11 +31,6 @@ from opengram.speech.audio import decode  # noqa: E402
 from opengram.speech.der import diarization_error_rate, read_rttm  # noqa: E402
 from opengram.speech.diarize import diarize  # noqa: E402
 
-# shared/ sits beside the checkout (../shared), or inside it in CI's clone.
-AUDIO_DIR = next(
-    (p for p in (Path(__file__).resolve().parents[2] / "shared" / "audio", Path(__file__).resolve().parents[1] / "shared" / "audio") if p.is_dir()),
-    Path("../shared/audio"),
-)
 TARGET = 0.20
 
 
@@ -49,17 +42,6 @@ def references() -> dict[str, dict]:
         if rttm:
             out[f["name"]] = {"rttm": rttm, "region": f.get("annotated_region")}
     return out
-
-
-def machine() -> dict:
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
 
 
 def main() -> int:

@@ -26,26 +26,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import av
 import httpx
 import numpy as np
+from common import AUDIO_DIR, free_port, machine  # bench/common.py: run as `python bench/<name>.py`
 
-AUDIO_DIR = next(
-    (p for p in (Path(__file__).resolve().parents[2] / "shared" / "audio", Path(__file__).resolve().parents[1] / "shared" / "audio") if p.is_dir()),
-    Path("../shared/audio"),
-)
 RATE = 16000
 CHUNK_S = 0.05
 # One of each recording: re-encodings of the same speech (jfk.mp3, preamble_8k_mulaw, the one_two_three
@@ -154,12 +148,6 @@ def percentile(values, q) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
     key, port = secrets.token_hex(20), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGRAM_")}
@@ -215,13 +203,7 @@ def main() -> None:
     from tests.audio import normalize as words_normalise
     clips = corpus()
     refs = {name: ref for name, _, ref in clips}
-    info = {
-        "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
-        "nproc": os.cpu_count(),
-        "python": platform.python_version(),
-        "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    info = machine()
     print(f"# {info['date']}  {info['nproc']} CPUs ({info['cpu']}), load {' '.join(info['loadavg_at_start'])}")
     with tempfile.TemporaryDirectory() as tmp:
         proc, url, key = start_server(Path(tmp))
