@@ -91,7 +91,8 @@ def registry(tmp_path):
      ("nova-3", "en", True, "whisper-base"), (None, "en", ["true"], "whisper-base"),
      (None, "en", ["en", "es"], "whisper-base"), ("whisper-base", "en", True, "whisper-base"),
      (None, "fr", ["en"], "whisper-tiny.en"), ("nova-3", "en", ["false"], "whisper-tiny.en"),
-     ("whisper-tiny", "en", ["en-US"], "whisper-tiny.en")],
+     ("whisper-tiny", "en", ["en-US"], "whisper-tiny.en"), (None, "multi", False, "whisper-base"),
+     ("nova-3", "multi", False, "whisper-base")],
 )  # fmt: skip
 def test_routing(registry, model, language, detect, key):
     assert registry.resolve(model, language, detect_language=detect).key == key
@@ -99,7 +100,7 @@ def test_routing(registry, model, language, detect, key):
 
 @pytest.mark.parametrize(
     "model,language,detect",
-    [("nova-3", "taq", False), (None, "multi", False), ("whisper-tiny", "fr", False), ("whisper-tiny.en", "de", False),
+    [("nova-3", "taq", False), ("whisper-tiny", "multi", False), ("whisper-tiny", "fr", False), ("whisper-tiny.en", "de", False),
      ("whisper-base.en", "en", False), ("whisper-small", "fr", False), ("nova-4", "fr", False),
      ("whisper-tiny", "en", True), (None, "en", ["en", "xx"])],
 )  # fmt: skip

@@ -11,7 +11,7 @@ from opengram.engines.live_decode import FULL_WINDOW, Window, _repeated_phrase, 
 from opengram.engines.vad import StreamingVad
 from opengram.speech import live_audio
 from opengram.speech.options import ListenOptions
-from opengram.speech.streaming import RATE, Cut, SpeechStarted, StreamConfig, Track
+from opengram.speech.live_segments import RATE, Cut, SpeechStarted, StreamConfig, Track
 from tests import audio
 
 

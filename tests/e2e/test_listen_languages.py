@@ -17,7 +17,8 @@ def test_french_goes_to_the_multilingual_model(client):
     response = client.listen.v1.media.transcribe_file(request=FRENCH, model="nova-3", language="fr", punctuate=True)
     assert model_names(response) == ["whisper-base"]
     transcript = response.results.channels[0].alternatives[0].transcript.lower()
-    assert "bonjour" in transcript and "après-midi" in transcript, transcript  # robotic espeak: not every word
+    # Robotic espeak through int8 whisper-base: not every word comes back, and which ones varies by CPU.
+    assert "bonjour" in transcript and "nous allons" in transcript, transcript
 
 
 def test_english_stays_on_the_english_model(client):
@@ -41,3 +42,17 @@ def test_detect_language_among_candidates(client):
         request=FRENCH, request_options={"additional_query_parameters": {"detect_language": ["en", "fr"]}}
     )
     assert response.results.channels[0].detected_language == "fr"
+
+
+def test_language_multi_detects_and_labels_every_word(client):
+    """`language=multi` (Deepgram's code-switching) goes to the multilingual model, which hears the language
+    itself: `alternatives[].languages` lists it and every word carries it."""
+    from tests import audio
+
+    for data, expected, said in ((SPANISH, "es", "madrid"), (audio.read("jfk_16k.wav"), "en", "country")):
+        response = client.listen.v1.media.transcribe_file(request=data, model="nova-3", language="multi", punctuate=True)
+        assert model_names(response) == ["whisper-base"]
+        alt = response.results.channels[0].alternatives[0]
+        assert said in alt.transcript.lower(), alt.transcript
+        assert alt.languages == [expected]
+        assert alt.words and {w.language for w in alt.words} == {expected}

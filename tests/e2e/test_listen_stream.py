@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 import uuid
+from urllib.parse import urlencode
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +16,8 @@ import pytest
 import websockets.sync.client as ws_client
 from deepgram import DeepgramClient, DeepgramClientEnvironment
 from deepgram.core.api_error import ApiError
-from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 
-from opengram.accounts.models import RequestLog
 from tests import audio, live
 from tests.conftest import sdk_client
 
@@ -63,13 +63,6 @@ def check_interims(session: live.Session) -> None:
 
 def keys(d: dict) -> set[str]:
     return set(d)
-
-
-def request_row(server, request_id: str) -> RequestLog | None:
-    async def get(session):
-        return await session.scalar(select(RequestLog).where(RequestLog.request_id == request_id))
-
-    return server.db.run(get)
 
 
 # --- the recorded Deepgram stream: raw mu-law at 8 kHz, real time ---
@@ -166,7 +159,7 @@ def test_closing_metadata(preamble):
 
 def test_stream_writes_one_request_log_row(server, preamble):
     session, payload = preamble
-    row = request_row(server, session.results[0]["metadata"]["request_id"])
+    row = server.request_row(session.results[0]["metadata"]["request_id"])
     assert row is not None
     assert (row.method, row.endpoint, row.path, row.code) == ("streaming", "listen", "/v1/listen", 200)
     assert row.duration == pytest.approx(len(payload) / 8000 + 1.0, abs=0.01)
@@ -309,7 +302,8 @@ def test_diarize_numbers_speakers_as_they_come(client):
 
 
 def test_non_english_stream_uses_the_multilingual_model(client):
-    """`language=es` routes the stream to the multilingual model (twice real time: decoding is under test)."""
+    """`language=es` routes the stream to the multilingual model (twice real time: decoding is under test);
+    with `language=multi` each segment's language is detected, and its words and `languages` say it."""
     import av
 
     path = Path(__file__).resolve().parents[1] / "data" / "espeak_es.ogg"
@@ -321,6 +315,11 @@ def test_non_english_stream_uses_the_multilingual_model(client):
     assert "buenos días" in text and "madrid" in text, text
     assert len(text.split()) >= 20, text  # the second sentence too, not only the first
     assert session.results[0]["metadata"]["model_info"]["name"] == "whisper-base"
+    multi = live.stream(client, [live.audio(data, len(data) / seconds, pace=2), live.CLOSE], language="multi")
+    spoken = [r["channel"]["alternatives"][0] for r in multi.finals if r["channel"]["alternatives"][0]["words"]]
+    assert spoken and all(a["languages"] == ["es"] for a in spoken), [a["languages"] for a in spoken]
+    assert all(w["language"] == "es" for a in spoken for w in a["words"])
+    assert "madrid" in multi.transcript().lower(), multi.transcript()
 
 
 # --- control messages and timeouts ---
@@ -467,15 +466,54 @@ def test_browser_subprotocol_and_temporary_token(server, client):
 # --- sharing the model ---
 
 
-def test_a_flooding_stream_does_not_hold_up_a_real_time_one(client):
-    """One client sends a minute of speech as fast as it can while another streams in real time: the
-    scheduler takes finals round-robin across streams, so the real-time stream's endpoints stay prompt."""
+def _stalled_reader(server, pcm: bytes, read_after: threading.Event) -> tuple[list[dict], int]:
+    """A client that streams audio but reads nothing until `read_after` is set (a tiny receive buffer, a
+    one-message queue), then reads everything. On loopback the kernel's send buffer can absorb a few
+    hundred KB, so whether the server's writes block (and its interims are dropped) depends on the host;
+    what must hold either way is that the other streams are unaffected and no final is lost."""
+    import socket
+
+    host, port = server.url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    bloat = [f"k{i}:{'x' * 1000}" for i in range(7)]  # echoed in every Results: big messages fill buffers fast
+    query = urlencode([("encoding", "linear16"), ("sample_rate", 16000), ("interim_results", "true"), *[("extra", e) for e in bloat]])
+    with ws_client.connect(
+        f"{server.ws_url}/v1/listen?{query}", sock=sock, max_queue=1,
+        additional_headers={"Authorization": f"Token {server.key}"},
+    ) as ws:  # fmt: skip
+        step = 3200
+        for i in range(0, len(pcm), step):
+            ws.send(pcm[i : i + step])
+            time.sleep(step / 32000 / 6)  # six times real time
+        ws.send(json.dumps({"type": "CloseStream"}))
+        read_after.wait(60)
+        messages = [json.loads(m) for m in ws]
+        return messages, ws.close_code
+
+
+def test_flooding_and_stalled_clients_do_not_hold_up_a_real_time_one(client, server):
+    """One client sends a minute of speech as fast as it can, another never reads its results, while a third
+    streams in real time: the scheduler takes finals round-robin across streams, and a stalled reader only
+    fills its own queue (its interims are dropped, never its finals), so the real-time stream's endpoints
+    stay prompt."""
     flood = audio.pcm16("preamble.wav") * 3
     jfk = audio.pcm16("jfk_16k.wav") + bytes(32000)
+    stalled_audio = audio.pcm16("preamble.wav") * 3
+    paced_done = threading.Event()
+
+    def paced():
+        try:
+            return live.stream(client, [live.audio(jfk, 32000), live.CLOSE], encoding="linear16", sample_rate=16000)
+        finally:
+            paced_done.set()
+
     sessions = _concurrently(
         {
             "flood": lambda: live.stream(client, [live.audio(flood, 32000, pace=50), live.CLOSE], encoding="linear16", sample_rate=16000),
-            "paced": lambda: live.stream(client, [live.audio(jfk, 32000), live.CLOSE], encoding="linear16", sample_rate=16000),
+            "paced": paced,
+            "stalled": lambda: _stalled_reader(server, stalled_audio, paced_done),
         }
     )
     paced = sessions["paced"]
@@ -488,3 +526,61 @@ def test_a_flooding_stream_does_not_hold_up_a_real_time_one(client):
     assert lags and max(lags) < 4.0, lags
     flood_ref = " ".join([audio.reference("preamble.wav")] * 3)
     assert audio.wer(flood_ref, sessions["flood"].transcript()) <= 0.15, sessions["flood"].transcript()
+
+    messages, code = sessions["stalled"]
+    assert code == 1000 and messages[-1]["type"] == "Metadata"
+    finals = [m for m in messages if m["type"] == "Results" and m["is_final"]]
+    assert finals[0]["start"] == 0
+    for a, b in zip(finals, finals[1:]):  # every final arrived, in order, though the client read nothing for a while
+        assert b["start"] == pytest.approx(a["start"] + a["duration"], abs=0.002)
+    said = " ".join(f["channel"]["alternatives"][0]["transcript"] for f in finals)
+    assert audio.wer(" ".join([audio.reference("preamble.wav")] * 3), said) <= 0.15, said
+
+
+def test_smart_format_waits_for_a_number_unless_no_delay(client):
+    """A number said in several breaths ("one two three", pause, "one two three") is one entity to Deepgram's
+    smart formatting: without `no_delay` a final that ends in a number waits (up to 3 s of audio) for the
+    next and they come as one final; with `no_delay=true` each part is final as soon as it is decoded.
+    Real-time pace: the wait is measured in audio."""
+    digits = np.frombuffer(audio.pcm16("one_two_three.wav"), np.int16)
+    pause = np.zeros(int(0.7 * 16000), np.int16)
+    tail = np.zeros(int(1.5 * 16000), np.int16)
+    pcm = np.concatenate([digits, pause, digits, tail]).tobytes()
+
+    def run(no_delay: bool):
+        return lambda: live.stream(
+            client, [live.audio(pcm, 32000), live.CLOSE],
+            encoding="linear16", sample_rate=16000, smart_format=True,
+            # The SDK has no `no_delay` argument; Deepgram's docs name it, so it goes as an extra parameter.
+            request_options={"additional_query_parameters": {"no_delay": str(no_delay).lower()}},
+        )  # fmt: skip
+
+    sessions = _concurrently({"waited": run(False), "immediate": run(True)})
+    said = {}
+    for name, session in sessions.items():
+        check_tiling(session)
+        said[name] = [r for r in session.finals if r["channel"]["alternatives"][0]["words"]]
+    texts = {k: [r["channel"]["alternatives"][0]["transcript"] for r in v] for k, v in said.items()}
+    assert len(said["waited"]) == 1, texts
+    words = said["waited"][0]["channel"]["alternatives"][0]["words"]
+    assert words[0]["start"] < len(digits) / 16000 < words[-1]["end"], texts  # both breaths in one final
+    assert len(said["immediate"]) >= 2, texts
+
+
+def test_detect_entities_on_finals(client):
+    """`detect_entities` on a stream: every final carries `entities` ([] when none), interims none; the
+    phone call's speaker names herself and her state."""
+    pcm = audio.pcm16("pyannote_sample.wav")[: 32000 * 20]
+    session = live.stream(
+        client, [live.audio(pcm, 32000, pace=4.0), live.sleep(2), live.CLOSE],
+        encoding="linear16", sample_rate=16000, interim_results=True, detect_entities=True,
+    )  # fmt: skip
+    raw = [a.message for a in session.arrivals if a.type == "Results"]
+    assert raw and all(("entities" in r.model_dump(exclude_unset=True)) == r.is_final for r in raw)
+    found = [e for r in session.finals for e in r["entities"]]
+    labels = {(e["label"], e["value"]) for e in found}
+    assert ("NAME", "Diane") in labels and any(v == "New Jersey" for _, v in labels), labels
+    for r in session.finals:
+        words = r["channel"]["alternatives"][0]["words"]
+        for e in r["entities"]:
+            assert 0 <= e["start_word"] < e["end_word"] <= len(words)

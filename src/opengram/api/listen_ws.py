@@ -14,14 +14,16 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from opengram.accounts.models import RequestLog, utcnow
 from opengram.accounts.usage import record_request
-from opengram.api.admission import admitted
-from opengram.api.deps import credentials, inference_principal
-from opengram.errors import DeepgramError, InternalError, InvalidQueryParameter
+from opengram.api.handshake import admit, deny, subprotocol
+from opengram.errors import (
+    InvalidCallback,
+    InvalidQueryParameter,
+)
+from opengram.jobs.stream_callback import StreamCallback, valid_stream_callback
 from opengram.speech.live_audio import CODED_FORMATS, RAW_CODECS
 from opengram.speech.options import ListenOptions
 from opengram.speech.streaming import LiveStream, StreamClosed
@@ -44,6 +46,8 @@ def parse_stream_options(items: list[tuple[str, str]]) -> ListenOptions:
         raise InvalidQueryParameter(f"invalid value for `callback_method`: {method!r}")
     kept = [(k, v) for k, v in items if k not in BATCH_ONLY and k != "callback_method"]
     options = ListenOptions.parse(kept)
+    if method is not None:
+        options = options.model_copy(update={"callback_method": method.upper()})
     if options.encoding is not None and options.encoding not in STREAM_ENCODINGS:
         raise InvalidQueryParameter(f"invalid value for `encoding`: {options.encoding!r}")
     if options.encoding in RAW_CODECS and not options.sample_rate:
@@ -57,39 +61,22 @@ def parse_stream_options(items: list[tuple[str, str]]) -> ListenOptions:
     return options
 
 
-def _subprotocol(websocket: WebSocket) -> str | None:
-    """The scheme a browser offered in `Sec-WebSocket-Protocol`, to echo back, when it authenticated that way."""
-    if credentials(websocket.headers.get("authorization")) is not None:
-        return None
-    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
-    if offered and offered[0].lower() in ("token", "bearer"):
-        return offered[0]
-    return None
-
-
-async def _deny(websocket: WebSocket, error: DeepgramError, rid: str) -> None:
-    headers = {**error.headers, "dg-request-id": rid, "dg-error": error.message}
-    await websocket.send_denial_response(JSONResponse(error.body(rid), status_code=error.status, headers=headers))
-
-
 @router.websocket("/v1/listen")
 async def listen_stream(websocket: WebSocket) -> None:
     rid = websocket.scope["state"]["request_id"]
     state = websocket.app.state
-    admission = None
-    try:
-        caller = await inference_principal(websocket)
+
+    def check():
         options = parse_stream_options(websocket.query_params.multi_items())
         spec = state.listen.resolve(options)[0]
-        admission = admitted("streaming")(websocket, caller)
-        caller = await admission.__anext__()
-    except DeepgramError as error:
-        await _deny(websocket, error, rid)
+        if options.callback and not valid_stream_callback(options.callback, state.settings.fetch_allow_private):
+            raise InvalidCallback()
+        return options, spec
+
+    admitted_ = await admit(websocket, rid, "streaming", check)
+    if admitted_ is None:
         return
-    except Exception:
-        log.exception("websocket handshake failed")
-        await _deny(websocket, InternalError(), rid)
-        return
+    caller, admission, (options, spec) = admitted_
     row = RequestLog(
         request_id=rid,
         project_id=caller.project_id,
@@ -98,18 +85,29 @@ async def listen_stream(websocket: WebSocket) -> None:
         endpoint="listen",
         method="streaming",
         created=utcnow(),
-        model=options.model,
-        features=options.features(),
-        tags=options.tag,
-        config=options.config(),
+        **options.log_fields(),
     )
     stream: LiveStream | None = None
+    relay: StreamCallback | None = None
+    if options.callback:
+        row.callback = options.callback
+        relay = StreamCallback(
+            options.callback, options.callback_method, caller.api_key_id, state.settings.callback_timeout_s,
+            on_lost=lambda: stream is not None and stream.outbox.put_nowait(StreamClosed(1011, "NET-0000")),
+        )  # fmt: skip
+        try:  # before the upgrade, so an unreachable receiver is a clean HTTP error
+            await relay.open()
+        except Exception as exc:
+            log.info("stream %s: callback %s unreachable (%r)", rid, options.callback, exc)
+            await deny(websocket, InvalidCallback(), rid)
+            await admission.aclose()
+            return
     try:
-        await websocket.accept(subprotocol=_subprotocol(websocket), headers=[(b"dg-request-id", rid.encode())])
+        await websocket.accept(subprotocol=subprotocol(websocket), headers=[(b"dg-request-id", rid.encode())])
         stream = LiveStream(
             options=options, spec=spec, request_id=rid, live=state.live, beam_size=state.settings.beam_size
         )
-        code, reason = await _session(websocket, stream, state.settings.stream_idle_timeout_s)
+        code, reason = await _session(websocket, stream, state.settings.stream_idle_timeout_s, relay)
         row.code, row.message = 200, (None if code == 1000 else reason or str(code))
     except Exception:
         log.exception("stream %s failed", rid)
@@ -118,12 +116,15 @@ async def listen_stream(websocket: WebSocket) -> None:
     finally:
         if stream is not None:
             stream.abort()
+            if stream.interims_dropped:
+                log.info("stream %s: %d interim results dropped for a slow reader", rid, stream.interims_dropped)
             row.duration, row.channels, row.models = stream.duration, len(stream.tracks), [spec.uuid]
             websocket.scope["state"]["audio_seconds"] = round(stream.duration, 3)
+        if relay is not None:
+            await relay.close()
         async with state.sessions.begin() as session:
             await record_request(session, row)
-        if admission is not None:
-            await admission.aclose()
+        await admission.aclose()
 
 
 async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
@@ -134,9 +135,11 @@ async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
             pass
 
 
-async def _session(websocket: WebSocket, stream: LiveStream, idle_timeout: float) -> tuple[int, str]:
+async def _session(
+    websocket: WebSocket, stream: LiveStream, idle_timeout: float, relay: StreamCallback | None = None
+) -> tuple[int, str]:
     """Run one stream to its end; returns the close code and reason it ended with."""
-    sender = asyncio.create_task(_send_loop(websocket, stream))
+    sender = asyncio.create_task(_send_loop(websocket, stream, relay))
     receiver = asyncio.create_task(_receive_loop(websocket, stream, idle_timeout))
     done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
     if sender in done:  # an error close (StreamClosed) or the client went away while we sent
@@ -165,12 +168,14 @@ async def _session(websocket: WebSocket, stream: LiveStream, idle_timeout: float
     return 1000, "client disconnected"
 
 
-async def _send_loop(websocket: WebSocket, stream: LiveStream) -> tuple[int, str]:
+async def _send_loop(websocket: WebSocket, stream: LiveStream, relay: StreamCallback | None) -> tuple[int, str]:
     while True:
         item = await stream.outbox.get()
         if isinstance(item, StreamClosed):
             await _close(websocket, item.code, item.reason)
             return item.code, item.reason
+        if relay is not None:
+            relay.send(item)
         try:
             await websocket.send_text(json.dumps(item, separators=(",", ":")))
         except (WebSocketDisconnect, RuntimeError, OSError):

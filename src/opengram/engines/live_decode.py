@@ -63,6 +63,7 @@ class Window:
     options: DecodeOptions
     final: bool  # a final falls back to the full window when a check fails; an interim is dropped
     open_end: bool = False  # speech may go on past the end of `audio` (an interim of an open segment)
+    encoded: np.ndarray | None = None  # the short window's encoder output, once computed
 
 
 @dataclass
@@ -118,9 +119,28 @@ class LiveDecoder:
         self._tokenizers: dict[str, Tokenizer] = {}
 
     def _language(self, options: DecodeOptions) -> str:
+        """The language asked for (Whisper code); English on an English-only model."""
         if not self.engine.multilingual:
             return ENGLISH
         return whisper_language(options.language) or ENGLISH
+
+    def _language_of(self, w: Window, frames: int) -> str:
+        """The window's language: the one asked for, or with none given (`language=multi`) the one Whisper
+        hears in this segment, so a stream may change language from one segment to the next."""
+        if not self.engine.multilingual or w.options.language is not None:
+            return self._language(w.options)
+        # CTranslate2 detects from encoder output too: the window is encoded once, for this and the decode.
+        found = self.model.model.detect_language(ctranslate2.StorageView.from_array(self._encode(w, frames)))
+        return found[0][0][0].strip("<|>")  # the likeliest, as "<|es|>"
+
+    def _encode(self, w: Window, frames: int) -> np.ndarray:
+        """The window's encoder output on a `frames` window, computed once per window."""
+        if w.encoded is None:
+            features = self.model.feature_extractor(w.audio)[:, :frames]
+            features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
+            out = self.model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], np.float32)))
+            w.encoded = np.array(out)
+        return w.encoded
 
     def _tokenizer(self, language: str) -> Tokenizer:
         tok = self._tokenizers.get(language)
@@ -139,7 +159,7 @@ class LiveDecoder:
             frames = window_frames(seconds)
             if frames >= FULL_WINDOW or not w.speech:
                 continue  # long segments take the batch path; silence needs no model
-            key = (frames, self._language(w.options), w.options.hotwords, w.options.initial_prompt, w.options.beam_size)
+            key = (frames, self._language_of(w, frames), w.options.hotwords, w.options.initial_prompt, w.options.beam_size)
             groups.setdefault(key, []).append(i)
         for (frames, language, hotwords, initial_prompt, beam_size), members in groups.items():
             results = self._decode_group(
@@ -168,12 +188,7 @@ class LiveDecoder:
     ) -> list[Outcome]:
         model = self.model
         tokenizer = self._tokenizer(language)
-        encoded = []
-        for w in windows:
-            features = model.feature_extractor(w.audio)[:, :frames]
-            features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
-            out = model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], np.float32)))
-            encoded.append(np.array(out))
+        encoded = [self._encode(w, frames) for w in windows]
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(encoded, axis=0)))
         previous = tokenizer.encode(" " + initial_prompt.strip()) if initial_prompt else []
         prompt = model.get_prompt(tokenizer, previous, without_timestamps=True, hotwords=hotwords)

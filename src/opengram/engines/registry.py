@@ -53,9 +53,15 @@ class ModelSpec:
         return "*" in self.languages
 
     def speaks(self, language: str | None) -> bool:
-        """Whether this model transcribes a BCP-47 `language` (Whisper's 99 languages for a multilingual model)."""
+        """Whether this model transcribes a BCP-47 `language` (Whisper's 99 languages for a multilingual model),
+        or `multi` (Deepgram's code-switching: the language is detected as the audio goes)."""
+        if language == MULTI:
+            return self.multilingual
         code = whisper_language(language)
         return code is not None and (self.multilingual or code in self.languages)
+
+
+MULTI = "multi"  # Deepgram's `language=multi`
 
 
 def bundled_tiny_en() -> ModelSpec | None:

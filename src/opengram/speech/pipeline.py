@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from opengram.engines.asr import SAMPLE_RATE, DecodeOptions, Transcript
-from opengram.engines.registry import ModelRegistry, ModelSpec, detection_candidates
+from opengram.engines.registry import MULTI, ModelRegistry, ModelSpec, detection_candidates
 from opengram.engines.scheduler import Scheduler
-from opengram.speech import formatting, redaction, structure
+from opengram.speech import formatting, intelligence, redaction, structure
 from opengram.speech import response as wire
 from opengram.speech.audio import decode
 from opengram.speech.diarize import Turn, assign_speakers, diarize
@@ -34,13 +34,15 @@ class Transcription:
     specs: list[ModelSpec]
     duration: float
     channels: int
+    tokens_in: int = 0  # words read by text intelligence
+    tokens_out: int = 0
 
 
 def decode_options(options: ListenOptions, beam_size: int) -> DecodeOptions:
     hints = list(options.keyterm) + [k.partition(":")[0] for k in options.keywords if _boost(k) > 0]
     detect, candidates = detection_candidates(options.detect_language)
     return DecodeOptions(
-        language=None if detect else options.language,
+        language=None if detect or options.language == MULTI else options.language,
         language_candidates=tuple(candidates) if candidates else None,
         beam_size=beam_size,
         initial_prompt=formatting.FILLER_PROMPT if options.filler_words else None,
@@ -93,9 +95,26 @@ def wire_words(words: list[TimedWord], options: ListenOptions) -> list[wire.Word
             punctuated_word=w.punctuated if options.punctuated else None,
             speaker=w.speaker,
             speaker_confidence=w.speaker_confidence,
+            language=w.language,
         )
         for w in words
     ]
+
+
+def languages_of(words: list[TimedWord]) -> list[str]:
+    """`language=multi`'s `alternatives[].languages`: the words' languages, most words first."""
+    counts: dict[str, int] = {}
+    for w in words:
+        if w.language:
+            counts[w.language] = counts.get(w.language, 0) + 1
+    return sorted(counts, key=lambda code: -counts[code])
+
+
+def tag_language(words: list[TimedWord], language: str) -> list[TimedWord]:
+    """With `language=multi`, each word says the language it was heard in."""
+    for w in words:
+        w.language = language
+    return words
 
 
 def text_of(words: list[TimedWord], punctuated: bool) -> str:
@@ -134,6 +153,7 @@ def alternative(words: list[TimedWord], options: ListenOptions) -> wire.ResultAl
         confidence=confidence_of(words),
         words=wire_words(words, options),
         paragraphs=paragraphs_of(words) if (options.paragraphs or options.smart_format) and words else None,
+        languages=languages_of(words) if options.language == MULTI else None,
     )
 
 
@@ -159,21 +179,30 @@ def utterances_of(channels: list[list[TimedWord]], options: ListenOptions) -> li
 def warnings_for(options: ListenOptions) -> list[wire.MetadataWarning]:
     out = []
     for entity in redaction.entity_types(options.redact):
-        if entity in redaction.NER_ENTITIES:
+        if entity in redaction.UNSUPPORTED_ENTITIES:
             out.append(
                 wire.MetadataWarning(
                     parameter="redact",
                     type="unsupported_value",
-                    message=f"Redaction of `{entity}` needs entity recognition, which this server does not run yet.",
+                    message=f"Redaction of `{entity}` is not supported by this server; it was not redacted.",
                 )
             )
     return out
 
 
 class ListenService:
-    def __init__(self, registry: ModelRegistry, scheduler: Scheduler, *, beam_size: int, max_audio_seconds: float):
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        scheduler: Scheduler,
+        *,
+        beam_size: int,
+        max_audio_seconds: float,
+        text: Scheduler | None = None,
+    ):
         self.registry = registry
         self.scheduler = scheduler
+        self.text = text  # where post-processing that needs the text models runs
         self.beam_size = beam_size
         self.max_audio_seconds = max_audio_seconds
 
@@ -185,6 +214,7 @@ class ListenService:
     async def transcribe(
         self, source: AudioSource, options: ListenOptions, request_id: str, *, background: bool = False
     ) -> Transcription:
+        intelligence.check(options)
         specs = self.resolve(options)
         base = decode_options(options, self.beam_size)
         n_alternatives = options.alternatives
@@ -223,16 +253,28 @@ class ListenService:
             return audio, results
 
         audio, results = await self.scheduler.run(job, admit=not background)
+        if self.text is not None and intelligence.needs_text(options):
+            # Entity models and summaries are CPU work too: off the event loop, on the text worker.
+            return await self.text.run(self._respond, source, options, request_id, audio, results, admit=False)
+        return self._respond(source, options, request_id, audio, results)
+
+    def _respond(self, source: AudioSource, options: ListenOptions, request_id: str, audio, results) -> Transcription:
         channels: list[wire.ResultChannel] = []
         best_words: list[list[TimedWord]] = []
+        all_words: list[list[list[TimedWord]]] = []
+        languages: list[str] = []
         for spec, hypotheses, regions, turns in results:
             processed = [postprocess(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses]
+            if options.language == MULTI:  # one language per channel: Whisper detects it once per file
+                processed = [tag_language(words, h.language) for words, h in zip(processed, hypotheses)]
             if turns is not None:
                 for words in processed:
                     for w, (speaker, confidence) in zip(words, assign_speakers(words, turns)):
                         w.speaker, w.speaker_confidence = speaker, round(min(max(confidence, 0.0), 1.0), 4)
             detected = detection_candidates(options.detect_language)[0]
             best_words.append(processed[0])
+            all_words.append(processed)
+            languages.append(hypotheses[0].language or options.language)
             channels.append(
                 wire.ResultChannel(
                     search=[
@@ -265,7 +307,10 @@ class ListenService:
                 utterances=utterances_of(best_words, options) if options.utterances else None,
             ),
         )
-        return Transcription(response, used, audio.duration, len(channels))
+        tokens = (0, 0)
+        if intelligence.needs_text(options):
+            tokens = intelligence.attach(response, all_words, languages, options)
+        return Transcription(response, used, audio.duration, len(channels), *tokens)
 
 
 def _with(options: DecodeOptions, **changes) -> DecodeOptions:
