@@ -22,15 +22,18 @@ class CallbackReceiver:
 
             def _handle(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                # JSON results, or (TTS) the audio itself, kept as bytes.
+                is_json = "json" in self.headers.get("Content-Type", "application/json")
                 receiver.received.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
-                )
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers),
+                     "body": json.loads(body) if is_json else body}
+                )  # fmt: skip
                 code = 500 if len(receiver.received) <= receiver.fail_first else 200
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            do_POST = do_PUT = _handle
+            do_POST = do_PUT = do_GET = do_DELETE = _handle
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"

@@ -11,7 +11,7 @@ from tests.manage.conftest import api_error
 def test_models_global_and_per_project(tenant, as_role):
     client = as_role("member")
     models = client.manage.v1.models.list()
-    assert models.tts == []
+    assert "aura-2-thalia-en" in {m.canonical_name for m in models.tts}  # TTS voices: tests/e2e/test_speak_rest.py
     names = [m.name for m in models.stt]
     assert "whisper-tiny.en" in names
     tiny = next(m for m in models.stt if m.name == "whisper-tiny.en")

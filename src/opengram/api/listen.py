@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -60,28 +61,42 @@ async def _read_source(request: Request, url: str | None) -> sources.AudioSource
 
 @router.post("/v1/listen")
 async def listen(request: Request, caller: Principal = Depends(admitted("prerecorded"))) -> JSONResponse:
+    return await transcribe_request(request, caller, request.query_params.multi_items(), path="/v1/listen")
+
+
+async def transcribe_request(
+    request: Request,
+    caller: Principal,
+    params: list[tuple[str, str]],
+    *,
+    path: str,
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> JSONResponse:
+    """A pre-recorded request from `params` (the query pairs to honour), logged under `path`; `shape`
+    rewrites the v1 response for another API version (the legacy /v2/listen)."""
     rid = request_id(request)
     state = request.app.state
     row = RequestLog(
         request_id=rid,
         project_id=caller.project_id,
         api_key_id=caller.api_key_id,
-        path="/v1/listen",
+        path=path,
         endpoint="listen",
         method="sync",
         created=utcnow(),
     )
     source = None
     try:
-        options = ListenOptions.parse(request.query_params.multi_items())
-        row.model, row.features, row.tags, row.config = options.model, options.features(), options.tag, options.config()
+        options = ListenOptions.parse(params)
+        for name, value in options.log_fields().items():
+            setattr(row, name, value)
         url = await _url_of(request)
         if options.callback:
             row.method, row.callback = "async", options.callback
             if not accept.valid_callback(options.callback, state.settings):
                 raise InvalidCallback()
             source = None if url is not None else await _read_source(request, None)
-            await accept.enqueue(state, caller, rid, request.query_params.multi_items(), options, url, source)
+            await accept.enqueue(state, caller, rid, params, options, url, source, path=path)
             return JSONResponse({"request_id": rid})  # the request-log row comes with the job's result
         state.listen.scheduler.ensure_capacity()  # before receiving a body we could not process
         source = await _read_source(request, url)
@@ -99,6 +114,8 @@ async def listen(request: Request, caller: Principal = Depends(admitted("prereco
     row.duration, row.channels = done.duration, done.response.metadata.channels
     request.scope["state"]["audio_seconds"] = round(done.duration, 3)
     row.models = done.response.metadata.models
+    row.tokens_in, row.tokens_out = done.tokens_in, done.tokens_out
     async with state.sessions.begin() as session:
         await record_request(session, row)
-    return JSONResponse(done.response.wire())
+    body = done.response.wire()
+    return JSONResponse(shape(body) if shape else body)

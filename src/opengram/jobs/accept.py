@@ -7,7 +7,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from opengram.accounts.keys import Principal
-from opengram.jobs.models import Job
+from opengram.accounts.models import RequestLog
+from opengram.accounts.usage import record_request
+from opengram.jobs.models import DELIVERING, Job
 from opengram.speech.options import ListenOptions
 from opengram.speech.source import AudioSource
 
@@ -41,6 +43,8 @@ async def enqueue(
     options: ListenOptions,
     url: str | None,
     source: AudioSource | None,
+    *,
+    path: str = "/v1/listen",
 ) -> None:
     audio_path = None
     if source is not None:
@@ -59,7 +63,19 @@ async def enqueue(
         callback=options.callback,
         callback_method=options.callback_method,
         attempts=0,
+        path=path,
     )
     async with state.sessions.begin() as session:
         session.add(job)
+    state.jobs.wake.set()
+
+
+async def deliver_later(state, row: RequestLog, job: Job) -> None:
+    """A result made in the request (/v1/read's analysis, /v1/speak's audio) handed to the job worker: the
+    job (status DELIVERING) and its request-log row are written in one transaction, so once made the
+    result is delivered, with retries, whatever restarts."""
+    job.status, job.attempts = DELIVERING, 0
+    async with state.sessions.begin() as session:
+        session.add(job)
+        await record_request(session, row)
     state.jobs.wake.set()

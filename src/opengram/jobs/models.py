@@ -36,3 +36,5 @@ class Job(Base):
     callback_code: Mapped[int | None] = mapped_column(Integer)  # the receiver's last answer
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The endpoint that accepted it (`/v2/listen` answers in the legacy shape); None for older rows: /v1/listen.
+    path: Mapped[str | None] = mapped_column(String(200))

@@ -20,6 +20,8 @@ from opengram.accounts.usage import record_request
 from opengram.errors import DeepgramError, InternalError
 from opengram.jobs.delivery import deliver
 from opengram.jobs.models import DELIVERING, DONE, FAILED, QUEUED, RUNNING, Job
+from opengram.speech import legacy
+from opengram.voice.callback import SPEAK_PATH
 from opengram.speech import source as sources
 from opengram.speech.options import ListenOptions
 
@@ -111,7 +113,7 @@ class JobWorker:
             request_id=job.request_id,
             project_id=job.project_id,
             api_key_id=job.api_key_id,
-            path="/v1/listen",
+            path=job.path or "/v1/listen",
             endpoint="listen",
             method="async",
             created=job.created,
@@ -120,7 +122,8 @@ class JobWorker:
         source = None
         try:
             options = ListenOptions.parse([tuple(p) for p in job.params])
-            row.model, row.features, row.tags, row.config = options.model, options.features(), options.tag, options.config()
+            for name, value in options.log_fields().items():
+                setattr(row, name, value)
             if job.url:
                 source = await sources.fetch(
                     job.url,
@@ -134,7 +137,10 @@ class JobWorker:
             done = await self.state.listen.transcribe(source, options, job.request_id, background=True)
             row.code, row.duration, row.channels = 200, done.duration, done.response.metadata.channels
             row.models = done.response.metadata.models
+            row.tokens_in, row.tokens_out = done.tokens_in, done.tokens_out
             result, code = done.response.wire(), 200
+            if job.path == "/v2/listen":
+                result = legacy.v2_response(result)
         except Exception as exc:  # the job's own failure: reported to the callback, never retried
             error = exc if isinstance(exc, DeepgramError) else InternalError()
             if not isinstance(exc, DeepgramError):
@@ -154,7 +160,11 @@ class JobWorker:
             Path(job.audio_path).unlink(missing_ok=True)
 
     async def _deliver(self, job: Job) -> None:
-        status = await deliver(self._client, job.callback, job.callback_method, job.result, job.api_key_id)
+        body, headers = job.result, None
+        if job.path == SPEAK_PATH and job.audio_path:  # TTS: the audio file is the body, `result` its headers
+            body = await asyncio.to_thread(Path(job.audio_path).read_bytes)
+            headers = job.result["headers"]
+        status = await deliver(self._client, job.callback, job.callback_method, body, job.api_key_id, headers)
         attempts = job.attempts + 1
         async with self.state.sessions.begin() as session:
             stored = await session.get(Job, job.request_id)
@@ -168,3 +178,6 @@ class JobWorker:
             else:
                 delay = min(self.settings.callback_backoff_s * 2 ** (attempts - 1), self.settings.callback_backoff_max_s)
                 stored.due = utcnow() + timedelta(seconds=delay)
+            ended = stored.status in (DONE, FAILED)
+        if ended and job.audio_path:  # a TTS job's audio, kept until delivered or given up
+            Path(job.audio_path).unlink(missing_ok=True)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Iterable
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+)
 
 from opengram.errors import BadRequest, InvalidQueryParameter
 from opengram.speech import redaction
@@ -59,12 +65,68 @@ _SETTINGS = {
 }  # fmt: skip
 
 
-class ListenOptions(BaseModel):
+MAX_CUSTOM = 100  # custom_topic / custom_intent values each
+
+
+class IntelligenceOptions(BaseModel):
+    """The parameters /v1/listen and /v1/read share: text intelligence, callbacks and tags."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    language: str = "en"
+    callback: str | None = None
+    callback_method: str = "POST"
+    tag: list[str] = []
+    summarize: BoolOrStr = False
+    topics: bool = False
+    custom_topic: list[str] = []
+    custom_topic_mode: str = "extended"
+    intents: bool = False
+    custom_intent: list[str] = []
+    custom_intent_mode: str = "extended"
+    sentiment: bool = False
+
+    @field_validator("callback_method")
+    @classmethod
+    def _callback_method(cls, v: str) -> str:
+        if v.upper() not in ("POST", "PUT"):
+            raise ValueError("POST or PUT")
+        return v.upper()
+
+    @field_validator("custom_topic", "custom_intent")
+    @classmethod
+    def _custom(cls, v: list[str]) -> list[str]:
+        if len(v) > MAX_CUSTOM or any(not item.strip() for item in v):  # Deepgram: up to 100 each
+            raise ValueError("up to 100 non-empty values")
+        return v
+
+    @field_validator("custom_topic_mode", "custom_intent_mode")
+    @classmethod
+    def _mode(cls, v: str) -> str:
+        if v not in ("extended", "strict"):
+            raise ValueError("extended or strict")
+        return v
+
+    @field_validator("summarize")
+    @classmethod
+    def _summarize(cls, v: bool | str) -> bool | str:
+        if v not in (True, False, "v1", "v2"):
+            raise ValueError("v2, true or false")
+        return v
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, v: list[str]) -> list[str]:
+        if any(len(t) > 128 for t in v):
+            raise ValueError("longer than 128 characters")
+        return v
+
+
+class ListenOptions(IntelligenceOptions):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     model: str | None = None
     version: str | None = None
-    language: str = "en"
     detect_language: list[str] = []
     punctuate: bool = False
     smart_format: bool = False
@@ -89,18 +151,7 @@ class ListenOptions(BaseModel):
     encoding: str | None = None
     sample_rate: Int | None = None
     channels: Int | None = None
-    callback: str | None = None
-    callback_method: str = "POST"
-    tag: list[str] = []
     extra: list[str] = []
-    summarize: BoolOrStr = False
-    topics: bool = False
-    custom_topic: list[str] = []
-    custom_topic_mode: str = "extended"
-    intents: bool = False
-    custom_intent: list[str] = []
-    custom_intent_mode: str = "extended"
-    sentiment: bool = False
     detect_entities: bool = False
     mip_opt_out: bool = False
     # Streaming only.
@@ -131,26 +182,6 @@ class ListenOptions(BaseModel):
             raise ValueError("must be positive")
         return v
 
-    @field_validator("callback_method")
-    @classmethod
-    def _callback_method(cls, v: str) -> str:
-        if v.upper() not in ("POST", "PUT"):
-            raise ValueError("POST or PUT")
-        return v.upper()
-
-    @field_validator("custom_topic_mode", "custom_intent_mode")
-    @classmethod
-    def _mode(cls, v: str) -> str:
-        if v not in ("extended", "strict"):
-            raise ValueError("extended or strict")
-        return v
-
-    @field_validator("summarize")
-    @classmethod
-    def _summarize(cls, v: bool | str) -> bool | str:
-        if v not in (True, False, "v1", "v2"):
-            raise ValueError("v2, true or false")
-        return v
 
     @field_validator("extra")
     @classmethod
@@ -181,13 +212,6 @@ class ListenOptions(BaseModel):
     def _search(cls, v: list[str]) -> list[str]:
         if len(v) > MAX_SEARCH:
             raise ValueError("too many")
-        return v
-
-    @field_validator("tag")
-    @classmethod
-    def _tag(cls, v: list[str]) -> list[str]:
-        if any(len(t) > 128 for t in v):
-            raise ValueError("longer than 128 characters")
         return v
 
     @field_validator("redact")
@@ -239,3 +263,7 @@ class ListenOptions(BaseModel):
     def config(self) -> dict[str, Any]:
         """The options that differ from their defaults, as the request log's `config`."""
         return self.model_dump(exclude_defaults=True)
+
+    def log_fields(self) -> dict[str, Any]:
+        """What a request-log row records of these options (REST, stream and job alike)."""
+        return {"model": self.model, "features": self.features(), "tags": self.tag, "config": self.config()}

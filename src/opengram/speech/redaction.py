@@ -1,8 +1,10 @@
 """Redaction (`redact=`) and find-and-replace (`replace=`) on timed words.
 
-Redaction finds entities in the words with patterns (digits already written as digits), replaces each
-with Deepgram's token `[ENTITY_N]` spanning the words it covers, and numbers values per entity type: the
-same card said twice is `[CREDIT_CARD_1]` both times. Redactions run in the order the request gives.
+Redaction finds entities in the words with patterns (digits already written as digits) or, for names,
+places and other language entities, with spaCy's named-entity recognizer (`text/entities.py`). Each is
+replaced with Deepgram's token `[ENTITY_N]` spanning the words it covers, numbering values per entity
+type: the same card said twice is `[CREDIT_CARD_1]` both times. Redactions run in the order the request
+gives.
 """
 
 from __future__ import annotations
@@ -13,26 +15,30 @@ from typing import Callable
 
 from opengram.speech.words import TimedWord, join_span, leading_punct, plain_word, split_span, trailing_punct
 
-# What `redact=` accepts: groups, and the entity types they stand for. Entities found by patterns here;
-# names, places and other language entities need the NER model of the audio-intelligence work.
+# What `redact=` accepts: groups, and the entity types they stand for.
 GROUPS = {
     "pci": ["credit_card", "credit_card_expiration", "cvv"],
-    "pii": ["ssn", "phone_number", "email_address", "credit_card", "credit_card_expiration", "cvv"],
+    "pii": ["ssn", "phone_number", "email_address", "credit_card", "credit_card_expiration", "cvv", "name", "location"],
     "numbers": ["numbers"],
     "true": ["numbers"],
     "aggressive_numbers": ["numbers"],
 }
-ENTITIES = {"credit_card", "credit_card_expiration", "cvv", "ssn", "phone_number", "email_address", "numbers"}
-# Deepgram entity names accepted but not detected by patterns.
+PATTERN_ENTITIES = {"credit_card", "credit_card_expiration", "cvv", "ssn", "phone_number", "email_address", "numbers"}
+# Found by spaCy's recognizer (loaded on first use).
 NER_ENTITIES = {
-    "account_number", "age", "bank_account", "banking_information", "blood_type", "date", "date_interval",
-    "dob", "driver_license", "drug", "duration", "event", "filename", "gender", "healthcare_number",
-    "injury", "ip_address", "language", "location", "location_address", "location_city",
-    "location_coordinate", "location_country", "location_state", "location_zip", "marital_status",
-    "medical_condition", "medical_process", "money", "name", "name_family", "name_given", "name_medical_professional",
-    "numerical_pii", "occupation", "organization", "organization_medical_facility", "origin", "passport_number",
+    "name", "location", "location_city", "location_state", "location_country", "organization", "origin",
+    "date", "time", "money", "event", "language",
+}  # fmt: skip
+ENTITIES = PATTERN_ENTITIES | NER_ENTITIES
+# Deepgram entity names accepted, but that nothing here detects (answered with a warning).
+UNSUPPORTED_ENTITIES = {
+    "account_number", "age", "bank_account", "banking_information", "blood_type", "date_interval",
+    "dob", "driver_license", "drug", "duration", "filename", "gender", "healthcare_number",
+    "injury", "ip_address", "location_address", "location_coordinate", "location_zip", "marital_status",
+    "medical_condition", "medical_process", "name_family", "name_given", "name_medical_professional",
+    "numerical_pii", "occupation", "organization_medical_facility", "passport_number",
     "password", "phi", "physical_attribute", "political_affiliation", "religion", "routing_number", "statistics",
-    "time", "url", "username", "vehicle_id", "zodiac_sign",
+    "url", "username", "vehicle_id", "zodiac_sign",
 }  # fmt: skip
 
 
@@ -45,7 +51,7 @@ def entity_types(values: list[str]) -> list[str]:
             continue
         if value in GROUPS:
             types = GROUPS[value]
-        elif value in ENTITIES or value in NER_ENTITIES:
+        elif value in ENTITIES or value in UNSUPPORTED_ENTITIES:
             types = [value]
         else:
             raise ValueError(value)
@@ -92,8 +98,32 @@ def _context(words: list[TimedWord], i: int, cues: tuple[str, ...], reach: int =
     return any(cue in before for cue in cues)
 
 
+def needs_ner(types: list[str]) -> bool:
+    return any(t in NER_ENTITIES for t in types)
+
+
+def _ner(entity: str, words: list[TimedWord]) -> list[tuple[int, int, str]]:
+    from opengram.text import entities  # spaCy loads on the first request that needs it
+    from opengram.text.document import Document
+
+    wanted = entity.upper()
+    found = entities.find(Document.from_words([w.punctuated for w in words]))
+    return [(f.start, f.end, f.label) for f in found if entities.covers(f.label, wanted)]
+
+
+def spans_of(entity: str, words: list[TimedWord]) -> list[tuple[int, int, str]]:
+    """Spans (start, end, label) of words that hold `entity`; the label is the most specific type found
+    (`location` finds a `LOCATION_CITY`)."""
+    if entity in NER_ENTITIES:
+        return _ner(entity, words)
+    if entity in UNSUPPORTED_ENTITIES:
+        return []
+    label = "NUMBER" if entity == "numbers" else entity.upper()
+    return [(i, j, label) for i, j in _find(entity, words)]
+
+
 def _find(entity: str, words: list[TimedWord]) -> list[tuple[int, int]]:
-    """Spans (start, end) of words that hold `entity`."""
+    """Spans (start, end) of words that hold `entity`, found by patterns."""
     if entity == "email_address":
         return [(i, i + 1) for i, w in enumerate(words) if re.fullmatch(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", w.word)]
     spans = []
@@ -121,15 +151,16 @@ def _find(entity: str, words: list[TimedWord]) -> list[tuple[int, int]]:
 def redact(words: list[TimedWord], types: list[str]) -> list[TimedWord]:
     numbering: dict[str, dict[str, int]] = {}
     for entity in types:
-        spans = _find(entity, words)
+        spans = spans_of(entity, words)
         if not spans:
             continue
-        label = "NUMBER" if entity == "numbers" else entity.upper()
-        seen = numbering.setdefault(label, {})
         out: list[TimedWord] = []
         cursor = 0
-        for i, j in spans:
+        for i, j, label in spans:
+            if i < cursor or any(w.word.startswith("[") for w in words[i:j]):  # overlaps a redaction
+                continue
             out.extend(words[cursor:i])
+            seen = numbering.setdefault(label, {})
             value = "".join(w.word for w in words[i:j])
             index = seen.setdefault(value, len(seen) + 1)
             token = f"[{label}_{index}]"

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from opengram.engines.registry import ModelSpec
+from opengram.text.wire import Entity, FeatureInfo, Intents, ListenSummary, Sentiments, SummaryV1, Topics
 
 
 class _Wire(BaseModel):
@@ -22,12 +23,17 @@ class Word(_Wire):
     punctuated_word: str | None = None
     speaker: int | None = None
     speaker_confidence: float | None = None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    language: str | None = None  # language=multi
 
 
 class Sentence(_Wire):
     text: str
     start: float
     end: float
+    sentiment: str | None = None
+    sentiment_score: float | None = None
 
 
 class Paragraph(_Wire):
@@ -36,6 +42,8 @@ class Paragraph(_Wire):
     num_words: int
     start: float
     end: float
+    sentiment: str | None = None
+    sentiment_score: float | None = None
 
 
 class Paragraphs(_Wire):
@@ -48,6 +56,9 @@ class ResultAlternative(_Wire):
     confidence: float
     words: list[Word]
     paragraphs: Paragraphs | None = None
+    entities: list[Entity] | None = None
+    summaries: list[SummaryV1] | None = None
+    languages: list[str] | None = None  # language=multi, most words first
 
 
 class SearchHit(_Wire):
@@ -78,11 +89,17 @@ class Utterance(_Wire):
     words: list[Word]
     speaker: int | None = None
     id: str
+    sentiment: str | None = None
+    sentiment_score: float | None = None
 
 
 class Results(_Wire):
     channels: list[ResultChannel]
     utterances: list[Utterance] | None = None
+    summary: ListenSummary | None = None
+    topics: Topics | None = None
+    intents: Intents | None = None
+    sentiments: Sentiments | None = None
 
 
 class ModelInfo(_Wire):
@@ -106,6 +123,10 @@ class ListenMetadata(_Wire):
     channels: int
     models: list[str]
     model_info: dict[str, ModelInfo]
+    summary_info: FeatureInfo | None = None
+    sentiment_info: FeatureInfo | None = None
+    topics_info: FeatureInfo | None = None
+    intents_info: FeatureInfo | None = None
     tags: list[str] | None = None
     extra: dict[str, str] | None = None
     warnings: list[MetadataWarning] | None = None

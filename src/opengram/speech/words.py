@@ -25,6 +25,7 @@ class TimedWord:
     confidence: float
     speaker: int | None = None
     speaker_confidence: float | None = None
+    language: str | None = None  # with language=multi
 
     def with_text(self, punctuated: str, **changes) -> "TimedWord":
         return replace(self, word=plain_word(punctuated), punctuated=punctuated, **changes)
