@@ -1,7 +1,8 @@
-"""The `opengram` command: first-start bootstrap, `keys create`, `projects list`."""
+"""The `opengram` command as a subprocess: first-start bootstrap, `keys create`, `projects list`."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -43,14 +44,18 @@ def test_first_start_prints_a_working_key_once(tmp_path):
 
 
 def test_keys_create_prints_a_key_that_works(server):
-    out = opengram("keys", "create", "--database-url", server.db.url, "--comment", "from the cli").stdout
-    secret = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f]{40}", secret)
-    assert listen(server.url, secret).status_code == 200
+    """On a server with a key (OPENGRAM_URL / OPENGRAM_KEY), or offline on the database when none works."""
+    env = {**os.environ, "OPENGRAM_URL": server.url, "OPENGRAM_KEY": server.key}
+    online = opengram("keys", "create", "--comment", "from the cli", env=env).stdout
+    offline = opengram("keys", "create", "--database-url", server.db.url, "--comment", "offline").stdout
+    for out in (online, offline):
+        secret = out.strip().splitlines()[-1]
+        assert re.fullmatch(r"[0-9a-f]{40}", secret)
+        assert listen(server.url, secret).status_code == 200
 
 
 def test_projects_list(server):
-    out = opengram("projects", "list", "--database-url", server.db.url).stdout
+    out = opengram("projects", "list", "--url", server.url, "--key", server.key).stdout
     assert "Default Project" in out
 
 

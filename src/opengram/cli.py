@@ -1,5 +1,5 @@
-"""The `opengram` command: serve the API; manage projects, keys, members, invitations, usage and billing
-on the database (`opengram.commands`)."""
+"""The `opengram` command: serve the API; transcribe, speak, and manage projects, keys, members,
+invitations, usage and billing on a server (`opengram.commands`, through `opengram.client`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Optional
 import typer
 
 from opengram.commands import GROUPS
+from opengram.commands.speak import speak
+from opengram.commands.transcribe import transcribe
 from opengram.commands.common import DatabaseUrl
 from opengram.config import Settings
 
@@ -39,3 +41,7 @@ def serve(
     settings = _settings(host=host, port=port, database_url=database_url, model=model)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level, access_log=False)
+
+
+app.command()(transcribe)
+app.command()(speak)

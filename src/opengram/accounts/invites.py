@@ -35,7 +35,7 @@ async def send_invite(
     """Store an invitation and return its token (shown once). Inviting the same address again replaces it."""
     email = normalize_email(email)
     await session.execute(delete(Invite).where(Invite.project_id == project_id, Invite.email == email))
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_hex(24)  # hex: a token never starts with "-", which a command line takes for an option
     now = utcnow()
     invite = Invite(
         project_id=project_id,

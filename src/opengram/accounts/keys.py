@@ -92,6 +92,11 @@ async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
     return await _principal(session, ApiKey.secret_hash == hash_secret(secret))
 
 
+async def authenticate_pair(session: AsyncSession, api_key_id: str, secret: str) -> Principal | None:
+    """The legacy v2 credentials (`Basic base64(key:secret)`): the key's id and its secret, both matching."""
+    return await _principal(session, and_(ApiKey.api_key_id == api_key_id, ApiKey.secret_hash == hash_secret(secret)))
+
+
 async def principal_for_key(session: AsyncSession, api_key_id: str) -> Principal | None:
     """The same checks for a key named by id (the accessor of a temporary token)."""
     return await _principal(session, ApiKey.api_key_id == api_key_id)

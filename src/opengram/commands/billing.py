@@ -1,4 +1,5 @@
-"""`opengram billing`: credit a project, and show its balances."""
+"""`opengram billing`: a project's balances from a server; credit one on the database (a purchase: no
+API does that)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from opengram.commands.common import DatabaseUrl, ProjectOption, console, project_id, run, when
+from opengram.commands.common import (
+    DatabaseUrl, ProjectOption, ServerKey, ServerUrl, call, connect, console, key_project, project_id, run,
+)  # fmt: skip
 
 app = typer.Typer(help="Balances and purchases.", no_args_is_help=True)
 
@@ -19,8 +22,8 @@ def credit(
     order_type: str = typer.Option("prepaid", help="What kind of order this is."),
     database_url: Optional[str] = DatabaseUrl,
 ) -> None:
-    """Record a purchase that opens a balance. A project with balances stops at zero unless it has overage
-    (`opengram projects set PROJECT --overage`)."""
+    """On the database: record a purchase that opens a balance. A project with balances stops at zero
+    unless it has overage (`opengram projects set PROJECT --overage`)."""
     from opengram.accounts.billing import add_credit
 
     async def go(session):
@@ -31,14 +34,14 @@ def credit(
 
 
 @app.command("balances")
-def balances(project: Optional[str] = ProjectOption, database_url: Optional[str] = DatabaseUrl) -> None:
-    """A project's balances."""
-    from opengram.accounts.billing import list_balances
+def balances(project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+    """A project's balances (admins and owners)."""
+    client = connect(url, key)
 
-    async def go(session):
-        return await list_balances(session, await project_id(session, project))
+    async def go():
+        return await client.billing.list_balance(await key_project(client, project))
 
-    table = Table("balance_id", "amount", "units", "purchase_order_id", "created")
-    for b in run(database_url, go):
-        table.add_row(b.balance_id, f"{b.amount:.4f}", b.units, b.purchase_order_id or "", when(b.created))
+    table = Table("balance_id", "amount", "units", "purchase_order_id")
+    for b in call(go())["balances"]:
+        table.add_row(b["balance_id"], f"{b['amount']:.4f}", b["units"], b.get("purchase_order_id") or "")
     console.print(table)

@@ -1,4 +1,6 @@
-"""What every management command shares: the database option, a session, project and member lookup."""
+"""What every command shares. Most talk to a server through `opengram.client` (`--url`, `--key`); the few
+an operator runs where no API exists (a new tenant, limits, credit, joining by invitation) work on the
+database (`--database-url`), through the same services as the API."""
 
 from __future__ import annotations
 
@@ -18,7 +20,40 @@ from opengram.config import Settings
 console = Console(width=None if sys.stdout.isatty() else 200)
 
 DatabaseUrl = typer.Option(None, "--database-url", envvar="OPENGRAM_DATABASE_URL", help="sqlite:///path or postgresql://…")
-ProjectOption = typer.Option(None, "--project", "-p", help="Project id (default: the first project).")
+ProjectOption = typer.Option(None, "--project", "-p", help="Project id (default: the key's project).")
+ServerUrl = typer.Option(
+    "http://localhost:8080", "--url", envvar="OPENGRAM_URL", help="The Opengram (or Deepgram) server to talk to."
+)
+ServerKey = typer.Option(None, "--key", envvar="OPENGRAM_KEY", help="An API key of that server.", show_default=False)
+
+
+def connect(url: str, key: Optional[str]):
+    """A client for the server; without a key, say where one comes from."""
+    from opengram.client import Deepgram
+
+    if not key:
+        fail("no API key: pass --key or set OPENGRAM_KEY (a server prints one on its first start)")
+    return Deepgram({"api_key": key, "api_url": url})
+
+
+def call(coroutine: Awaitable[Any]) -> Any:
+    """Run a client call; a refusal or an unreachable server is one line and exit status 1."""
+    from opengram.client import DeepgramApiError
+
+    try:
+        return asyncio.run(coroutine)  # type: ignore[arg-type]
+    except DeepgramApiError as exc:
+        fail(f"{exc.status}: {exc.err_msg}" if exc.status else str(exc).removeprefix("DG: "))
+
+
+async def key_project(client, project: Optional[str]) -> str:
+    """The named project, or the key's own (a key belongs to exactly one project)."""
+    if project:
+        return project
+    projects = (await client.projects.list())["projects"]
+    if not projects:
+        fail("this key sees no project")
+    return projects[0]["project_id"]
 
 
 def run(database_url: Optional[str], fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -78,5 +113,8 @@ async def member_of(session: AsyncSession, project: str, who: str):
     return member, membership
 
 
-def when(value: Optional[datetime]) -> str:
+def when(value: Optional[datetime | str]) -> str:
+    """A timestamp for a table cell, from the database (datetime) or the API (ISO text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""

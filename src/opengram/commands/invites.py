@@ -1,4 +1,5 @@
-"""`opengram invites`: list, send (prints the token to hand over), delete, and accept."""
+"""`opengram invites`: list, send (prints the token to hand over) and delete on a server; accept a token
+on the database (the invitee has no key yet, and Deepgram's API has no such call)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,24 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from opengram.commands.common import DatabaseUrl, ProjectOption, console, fail, project_id, run, when
+from opengram.commands.common import (
+    DatabaseUrl, ProjectOption, ServerKey, ServerUrl, call, connect, console, fail, key_project, run, when,
+)  # fmt: skip
 
 app = typer.Typer(help="Invitations: no mail goes out, the invitee joins with a token.", no_args_is_help=True)
 
 
 @app.command("list")
-def list_invites(project: Optional[str] = ProjectOption, database_url: Optional[str] = DatabaseUrl) -> None:
+def list_invites(project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
     """List a project's pending invitations."""
-    from opengram.accounts import invites
+    client = connect(url, key)
 
-    async def go(session):
-        return await invites.list_invites(session, await project_id(session, project))
+    async def go():
+        return await client.invitations.list_invitations(await key_project(client, project))
 
     table = Table("email", "scope", "created", "expires")
-    for i in run(database_url, go):
-        table.add_row(i.email, i.scope, when(i.created), when(i.expires))
+    for i in call(go())["invites"]:
+        table.add_row(i["email"], i["scope"], when(i.get("created")), when(i.get("expires")))
     console.print(table)
 
 
@@ -31,37 +34,32 @@ def send(
     email: str,
     scope: str = typer.Option("member", help="member, admin or owner"),
     project: Optional[str] = ProjectOption,
-    database_url: Optional[str] = DatabaseUrl,
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
 ) -> None:
     """Invite someone and print the token they join with."""
-    from opengram.accounts import invites, members, scopes
+    client = connect(url, key)
 
-    if scope not in scopes.ROLES:
-        fail("the scope must be member, admin or owner")
+    async def go():
+        pid = await key_project(client, project)
+        return pid, await client.invitations.send_invitation(pid, {"email": email, "scope": scope})
 
-    async def go(session):
-        pid = await project_id(session, project)
-        if await members.is_member(session, pid, email):
-            fail(f"{email} is already a member of {pid}")
-        return await invites.send_invite(session, pid, email, scope, invited_by=None)
-
-    invite, token = run(database_url, go)
-    console.print(f"invited {invite.email} as {invite.scope} to {invite.project_id}; they join with:", highlight=False)
-    print(f"opengram invites accept {token}")
+    pid, sent = call(go())
+    console.print(f"invited {email} as {scope} to {pid}; they join with:", highlight=False)
+    print(f"opengram invites accept {sent['token']}")
 
 
 @app.command("delete")
-def delete(email: str, project: Optional[str] = ProjectOption, database_url: Optional[str] = DatabaseUrl) -> None:
+def delete(
+    email: str, project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey
+) -> None:
     """Withdraw an invitation."""
-    from opengram.accounts import invites
+    client = connect(url, key)
 
-    async def go(session):
-        invite = await invites.get_invite(session, await project_id(session, project), email)
-        if invite is None:
-            fail(f"no invitation for {email}")
-        await invites.delete_invite(session, invite)
+    async def go():
+        await client.invitations.remove_invitation(await key_project(client, project), email)
 
-    run(database_url, go)
+    call(go())
     console.print(f"deleted the invitation for {email}", highlight=False)
 
 
@@ -72,7 +70,7 @@ def accept(
     last_name: Optional[str] = typer.Option(None, help="Your last name, if you are new here."),
     database_url: Optional[str] = DatabaseUrl,
 ) -> None:
-    """Join the project of an invitation, and print your first key for it (shown once)."""
+    """On the database: join the project of an invitation, and print your first key for it (shown once)."""
     from opengram.accounts import invites
 
     async def go(session):

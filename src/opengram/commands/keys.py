@@ -1,4 +1,5 @@
-"""`opengram keys`: list, create (the secret is printed once), delete."""
+"""`opengram keys`: list, create (the secret is printed once), delete, on a server. `keys create
+--database-url` writes a key straight into the database, for when no key works (a lost one)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from opengram.commands.common import DatabaseUrl, ProjectOption, console, fail, member_of, project_id, run, when
+from opengram.commands.common import (
+    ProjectOption, ServerKey, ServerUrl, call, connect, console, fail, key_project, member_of, project_id, run, when,
+)  # fmt: skip
 
 app = typer.Typer(help="API keys.", no_args_is_help=True)
 
@@ -17,32 +20,52 @@ app = typer.Typer(help="API keys.", no_args_is_help=True)
 def list_keys(
     project: Optional[str] = ProjectOption,
     status: Optional[str] = typer.Option(None, help="active or expired"),
-    database_url: Optional[str] = DatabaseUrl,
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
 ) -> None:
-    """List a project's keys (never their secrets)."""
-    from opengram.accounts import keys
+    """A project's keys (never their secrets); members see their own, admins everyone's."""
+    client = connect(url, key)
 
-    async def go(session):
-        return await keys.list_keys(session, await project_id(session, project), status=status)
+    async def go():
+        return await client.keys.list(await key_project(client, project), status=status)
 
     table = Table("api_key_id", "member", "comment", "scopes", "tags", "created", "expires")
-    for key, member in run(database_url, go):
-        table.add_row(key.api_key_id, member.email, key.comment, " ".join(key.scopes), " ".join(key.tags),
-                      when(key.created), when(key.expiration_date))  # fmt: skip
+    for entry in call(go())["api_keys"]:
+        k, m = entry["api_key"], entry["member"]
+        table.add_row(k["api_key_id"], m["email"], k["comment"], " ".join(k["scopes"]), " ".join(k.get("tags", [])),
+                      when(k.get("created")), when(k.get("expiration_date")))  # fmt: skip
     console.print(table)
 
 
 @app.command("create")
 def create(
     project: Optional[str] = ProjectOption,
-    member: Optional[str] = typer.Option(None, help="Member id or email (default: the project's first member)."),
     comment: str = typer.Option("", help="A note to recognise the key by."),
     scope: list[str] = typer.Option(["member"], "--scope", help="Scopes; repeat for several."),
     tag: list[str] = typer.Option([], "--tag", help="Tags; repeat for several."),
     ttl: Optional[int] = typer.Option(None, help="Seconds until the key expires."),
-    database_url: Optional[str] = DatabaseUrl,
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
+    database_url: Optional[str] = typer.Option(
+        None, "--database-url", help="Write the key into this database instead of asking a server (no key needed)."
+    ),
+    member: Optional[str] = typer.Option(None, help="With --database-url: member id or email (default: the first)."),
 ) -> None:
-    """Create an API key and print its secret (shown once)."""
+    """Create an API key for the key's member and print its secret (shown once)."""
+    if database_url:
+        return _create_offline(database_url, project, member, comment, scope, tag, ttl)
+    client = connect(url, key)
+
+    async def go():
+        pid = await key_project(client, project)
+        return await client.keys.create(pid, comment, scope, time_to_live_in_seconds=ttl, tags=tag)
+
+    created = call(go())
+    console.print(f"[bold]api_key_id[/] {created['api_key_id']}  [bold]scopes[/] {' '.join(created['scopes'])}", highlight=False)
+    print(created["key"])
+
+
+def _create_offline(database_url, project, member, comment, scope, tag, ttl) -> None:
     from sqlalchemy import select
 
     from opengram.accounts import scopes
@@ -66,22 +89,20 @@ def create(
             session, project_id=pid, member_id=owner, comment=comment, scopes=scope, tags=tag, expiration_date=expires
         )
 
-    key, secret = run(database_url, go)
-    console.print(f"[bold]api_key_id[/] {key.api_key_id}  [bold]project[/] {key.project_id}", highlight=False)
+    created, secret = run(database_url, go)
+    console.print(f"[bold]api_key_id[/] {created.api_key_id}  [bold]project[/] {created.project_id}", highlight=False)
     print(secret)
 
 
 @app.command("delete")
-def delete(key_id: str, database_url: Optional[str] = DatabaseUrl) -> None:
+def delete(
+    key_id: str, project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey
+) -> None:
     """Delete a key: it fails at once."""
-    from opengram.accounts.models import ApiKey
-    from opengram.accounts.keys import delete_key
+    client = connect(url, key)
 
-    async def go(session):
-        key = await session.get(ApiKey, key_id)
-        if key is None or key.deleted_at is not None:
-            fail(f"no such key: {key_id}")
-        await delete_key(session, key)
+    async def go():
+        await client.keys.delete(await key_project(client, project), key_id)
 
-    run(database_url, go)
+    call(go())
     console.print(f"deleted {key_id}", highlight=False)

@@ -1,4 +1,4 @@
-"""`opengram members`: list, change a role, remove."""
+"""`opengram members`: list, change a role, remove, on a server."""
 
 from __future__ import annotations
 
@@ -7,23 +7,31 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from opengram.commands.common import DatabaseUrl, ProjectOption, console, fail, member_of, project_id, run, when
+from opengram.commands.common import ProjectOption, ServerKey, ServerUrl, call, connect, console, fail, key_project
 
 app = typer.Typer(help="Project members and their roles.", no_args_is_help=True)
 
 
+async def _member_id(client, pid: str, who: str) -> str:
+    """A member by id or email."""
+    for m in (await client.members.list_members(pid))["members"]:
+        if who in (m["member_id"], m["email"]) or who.lower() == m["email"].lower():
+            return m["member_id"]
+    fail(f"{who} is not a member of project {pid}")
+
+
 @app.command("list")
-def list_members(project: Optional[str] = ProjectOption, database_url: Optional[str] = DatabaseUrl) -> None:
+def list_members(project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
     """List a project's members."""
-    from opengram.accounts import members
+    client = connect(url, key)
 
-    async def go(session):
-        return await members.list_members(session, await project_id(session, project))
+    async def go():
+        return await client.members.list_members(await key_project(client, project))
 
-    table = Table("member_id", "email", "name", "scopes", "since")
-    for m, ms in run(database_url, go):
-        name = " ".join(filter(None, (m.first_name, m.last_name)))
-        table.add_row(m.member_id, m.email, name, " ".join(ms.scopes), when(ms.created))
+    table = Table("member_id", "email", "name", "scopes")
+    for m in call(go())["members"]:
+        name = " ".join(filter(None, (m.get("first_name"), m.get("last_name"))))
+        table.add_row(m["member_id"], m["email"], name, " ".join(m["scopes"]))
     console.print(table)
 
 
@@ -32,19 +40,17 @@ def role(
     member: str = typer.Argument(..., help="Member id or email."),
     new_role: str = typer.Argument(..., metavar="ROLE", help="member, admin or owner"),
     project: Optional[str] = ProjectOption,
-    database_url: Optional[str] = DatabaseUrl,
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
 ) -> None:
     """Give a member another role (a project keeps at least one owner)."""
-    from opengram.accounts import members, scopes
+    client = connect(url, key)
 
-    if new_role not in scopes.ROLES:
-        fail("the role must be member, admin or owner")
+    async def go():
+        pid = await key_project(client, project)
+        await client.scopes.update_scope(pid, await _member_id(client, pid, member), new_role)
 
-    async def go(session):
-        _m, membership = await member_of(session, await project_id(session, project), member)
-        await members.set_role(session, membership, new_role)
-
-    run(database_url, go)
+    call(go())
     console.print(f"{member} is now {new_role}", highlight=False)
 
 
@@ -52,14 +58,15 @@ def role(
 def remove(
     member: str = typer.Argument(..., help="Member id or email."),
     project: Optional[str] = ProjectOption,
-    database_url: Optional[str] = DatabaseUrl,
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
 ) -> None:
     """Remove a member from a project, with their keys in it."""
-    from opengram.accounts import members
+    client = connect(url, key)
 
-    async def go(session):
-        _m, membership = await member_of(session, await project_id(session, project), member)
-        await members.remove_member(session, membership)
+    async def go():
+        pid = await key_project(client, project)
+        await client.members.remove_member(pid, await _member_id(client, pid, member))
 
-    run(database_url, go)
+    call(go())
     console.print(f"removed {member}", highlight=False)

@@ -1,4 +1,5 @@
-"""`opengram projects`: list, create (a new tenant with its owner key), rename, set limits, delete."""
+"""`opengram projects`: list, show, rename, leave and delete on a server; create a tenant and set its
+limits on the database (no API does those, as with Deepgram, whose Console does)."""
 
 from __future__ import annotations
 
@@ -6,34 +7,55 @@ from typing import Optional
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
-from opengram.commands.common import DatabaseUrl, console, project_id, run, when
+from opengram.commands.common import (
+    DatabaseUrl, ServerKey, ServerUrl, call, connect, console, key_project, project_id, run,
+)  # fmt: skip
 
 app = typer.Typer(help="Projects (tenants).", no_args_is_help=True)
 
 
 @app.command("list")
-def list_projects(database_url: Optional[str] = DatabaseUrl) -> None:
-    """List projects with their member and key counts."""
-    from opengram.accounts.models import ApiKey, Membership
-    from opengram.accounts.projects import all_projects
-
-    async def go(session):
-        rows = []
-        for p in await all_projects(session):
-            members = await session.scalar(select(func.count()).where(Membership.project_id == p.project_id))
-            keys = await session.scalar(
-                select(func.count()).where(ApiKey.project_id == p.project_id, ApiKey.deleted_at.is_(None))
-            )
-            rows.append((p, members, keys))
-        return rows
-
-    table = Table("project_id", "name", "members", "keys", "limits (pre/stream/tts)", "overage", "created")
-    for p, members, keys in run(database_url, go):
-        limits = "/".join(str(v) if v is not None else "-" for v in (p.limit_prerecorded, p.limit_streaming, p.limit_tts))
-        table.add_row(p.project_id, p.name, str(members), str(keys), limits, "yes" if p.overage else "no", when(p.created))
+def list_projects(url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+    """The projects the key sees."""
+    table = Table("project_id", "name")
+    for p in call(connect(url, key).projects.list())["projects"]:
+        table.add_row(p["project_id"], p["name"])
     console.print(table)
+
+
+@app.command("show")
+def show(project: Optional[str] = typer.Argument(None, help="Default: the key's project."),
+         url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:  # fmt: skip
+    """A project's details."""
+    client = connect(url, key)
+
+    async def go():
+        return await client.projects.get(await key_project(client, project))
+
+    for name, value in call(go()).items():
+        console.print(f"[bold]{name}[/] {value}", highlight=False)
+
+
+@app.command("rename")
+def rename(project: str, name: str, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+    """Rename a project."""
+    call(connect(url, key).projects.update({"project_id": project, "name": name}))
+    console.print(f"renamed {project} to {name}", highlight=False)
+
+
+@app.command("leave")
+def leave(project: str, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+    """Leave a project (the key's member does); their keys in it stop working."""
+    call(connect(url, key).projects.leave(project))
+    console.print(f"left {project}", highlight=False)
+
+
+@app.command("delete")
+def delete(project: str, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+    """Delete a project (owners only): every key of it stops working at once."""
+    call(connect(url, key).projects.delete(project))
+    console.print(f"deleted {project}", highlight=False)
 
 
 @app.command("create")
@@ -42,7 +64,7 @@ def create(
     owner: str = typer.Option(..., "--owner", help="Email of its owner (created if new)."),
     database_url: Optional[str] = DatabaseUrl,
 ) -> None:
-    """Create a project for a new tenant and print its owner's first key (shown once)."""
+    """On the database: create a project for a new tenant and print its owner's first key (shown once)."""
     from opengram.accounts.projects import create_project
 
     async def go(session):
@@ -51,18 +73,6 @@ def create(
     project, key, secret = run(database_url, go)
     console.print(f"[bold]project[/] {project.project_id}  [bold]owner[/] {owner}  [bold]api_key_id[/] {key.api_key_id}", highlight=False)
     print(secret)
-
-
-@app.command("rename")
-def rename(project: str, name: str, database_url: Optional[str] = DatabaseUrl) -> None:
-    """Rename a project."""
-    from opengram.accounts.projects import live_project, update_project
-
-    async def go(session):
-        await update_project(session, await live_project(session, await project_id(session, project)), name=name, company=None)
-
-    run(database_url, go)
-    console.print(f"renamed {project} to {name}", highlight=False)
 
 
 @app.command("set")
@@ -74,7 +84,7 @@ def set_limits(
     overage: Optional[bool] = typer.Option(None, "--overage/--no-overage", help="Keep serving when the balance is spent."),
     database_url: Optional[str] = DatabaseUrl,
 ) -> None:
-    """Set a project's concurrency limits and overage agreement."""
+    """On the database: a project's concurrency limits and overage agreement, shown after the change."""
     from opengram.accounts.projects import live_project
 
     async def go(session):
@@ -84,18 +94,8 @@ def set_limits(
                 setattr(p, column, value or None)
         if overage is not None:
             p.overage = overage
+        return p
 
-    run(database_url, go)
-    console.print(f"updated {project}", highlight=False)
-
-
-@app.command("delete")
-def delete(project: str, database_url: Optional[str] = DatabaseUrl) -> None:
-    """Delete a project: every key of it stops working at once."""
-    from opengram.accounts.projects import delete_project, live_project
-
-    async def go(session):
-        await delete_project(session, await live_project(session, await project_id(session, project)))
-
-    run(database_url, go)
-    console.print(f"deleted {project}", highlight=False)
+    p = run(database_url, go)
+    limits = "/".join(str(v) if v is not None else "-" for v in (p.limit_prerecorded, p.limit_streaming, p.limit_tts))
+    console.print(f"{p.project_id} {p.name}: limits (pre/stream/tts) {limits}, overage {'yes' if p.overage else 'no'}", highlight=False)

@@ -1,13 +1,14 @@
-"""`opengram usage`: the request log and the usage summary of a project."""
+"""`opengram usage`: a project's request log, one request, and its usage summary, from a server."""
 
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 import typer
 from rich.table import Table
 
-from opengram.commands.common import DatabaseUrl, ProjectOption, console, project_id, run, when
+from opengram.commands.common import ProjectOption, ServerKey, ServerUrl, call, connect, console, key_project, when
 
 app = typer.Typer(help="Request log and usage.", no_args_is_help=True)
 
@@ -19,24 +20,36 @@ def requests(
     start: Optional[str] = typer.Option(None, help="YYYY-MM-DD or an ISO time"),
     end: Optional[str] = typer.Option(None, help="YYYY-MM-DD or an ISO time"),
     failed: bool = typer.Option(False, "--failed", help="Only failed requests."),
-    database_url: Optional[str] = DatabaseUrl,
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
 ) -> None:
     """The newest requests first."""
-    from opengram.accounts.requests import RequestFilter, list_requests
-    from opengram.api.manage.wire import parse_when
+    client = connect(url, key)
+    options = {"limit": limit, "start": start, "end": end, "status": "failed" if failed else None}
 
-    where = RequestFilter(
-        start=parse_when("start", start), end=parse_when("end", end, end=True), status="failed" if failed else None
-    )
-
-    async def go(session):
-        return await list_requests(session, await project_id(session, project), where, limit=limit, page=0)
+    async def go():
+        return await client.usage.list_requests(await key_project(client, project), options)
 
     table = Table("created", "request_id", "key", "path", "method", "code", "audio s", "model", "usd")
-    for r in run(database_url, go):
-        table.add_row(when(r.created), r.request_id, r.api_key_id or "", r.path, r.method, str(r.code),
-                      f"{r.duration:.1f}", r.model or "", f"{r.usd:.4f}")  # fmt: skip
+    for r in call(go())["requests"]:
+        details = (r.get("response") or {}).get("details") or {}
+        table.add_row(when(r["created"]), r["request_id"], r.get("api_key_id") or "", r["path"], details.get("method", ""),
+                      str(r.get("code", "")), f"{details.get('duration', 0):.1f}", details.get("model") or "",
+                      f"{details.get('usd', 0):.4f}")  # fmt: skip
     console.print(table)
+
+
+@app.command("request")
+def request(
+    request_id: str, project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey
+) -> None:
+    """One request of the log, as JSON."""
+    client = connect(url, key)
+
+    async def go():
+        return await client.usage.get_request(await key_project(client, project), request_id)
+
+    print(json.dumps(call(go()), indent=2))
 
 
 @app.command("summary")
@@ -45,22 +58,17 @@ def summary(
     start: Optional[str] = typer.Option(None, help="YYYY-MM-DD"),
     end: Optional[str] = typer.Option(None, help="YYYY-MM-DD"),
     resolution: str = typer.Option("day", help="hour, day or month"),
-    database_url: Optional[str] = DatabaseUrl,
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
 ) -> None:
-    """Hours, requests and dollars per day (or hour, or month)."""
-    from opengram.accounts import reports
-    from opengram.accounts.requests import RequestFilter
-    from opengram.api.manage.wire import parse_when
+    """Requests, audio hours and TTS characters per day (or hour, or month)."""
+    client = connect(url, key)
+    options = {"start": start, "end": end, "resolution": resolution}
 
-    if resolution not in reports.RESOLUTIONS:
-        raise typer.BadParameter("hour, day or month", param_hint="--resolution")
-    where = RequestFilter(start=parse_when("start", start), end=parse_when("end", end, end=True), only_succeeded=True)
+    async def go():
+        return await client.usage.get_usage(await key_project(client, project), options)
 
-    async def go(session):
-        pid = await project_id(session, project)
-        return await reports.aggregate(session, pid, where, resolution=resolution, groups=[])
-
-    table = Table("period", "requests", "audio hours", "tts characters", "usd")
-    for (label,), t in sorted(run(database_url, go).items()):
-        table.add_row(label, str(t.requests), f"{t.seconds / 3600:.3f}", str(t.tts_characters), f"{t.usd:.4f}")
+    table = Table("period", "requests", "audio hours", "tts characters")
+    for r in call(go())["results"]:
+        table.add_row(r["start"], str(r["requests"]), f"{r['hours']:.3f}", str(r.get("tts", {}).get("characters", 0)))
     console.print(table)

@@ -1,0 +1,131 @@
+"""The legacy v2 API (seed 003): `POST /v2/listen` and `GET/POST/DELETE /v2/keys`, with
+`Authorization: Basic base64(key:secret)`.
+
+A v2 pair is one of our API keys: its `key` is the key's public id (`api_key_id`), its `secret` the
+secret (kept hashed like every secret). So every v1 key also works as a v2 pair, a v2 key is a v1 key, and
+both live in the same projects, under the same scopes and in the same request log. `Token` keys are
+accepted here too, so a v1 key can create the first v2 pair.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import HTTPConnection
+
+from opengram.accounts import keys, scopes
+from opengram.accounts.keys import Principal
+from opengram.api.admission import admitted
+from opengram.api.deps import credentials
+from opengram.api.listen import transcribe_request
+from opengram.errors import InsufficientPermissions, InvalidAuth, ResourceNotFound
+from opengram.speech import legacy
+
+router = APIRouter(tags=["legacy v2"])
+
+# Basic auth's challenge, so HTTP clients know which credentials to offer.
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="Deepgram"'}
+
+# The query parameters seed 003 documents for pre-recorded audio; the v1 parser reads them all the same
+# way (`redact=true` is `numbers`). Others are ignored, as v2 knew no more. `ner` is accepted and has no
+# effect: no NER model runs here.
+PARAMETERS = {
+    "model", "version", "language", "punctuate", "profanity_filter", "redact", "diarize", "ner",
+    "multichannel", "alternatives", "numerals", "search", "callback", "keywords", "utterances", "utt_split",
+}  # fmt: skip
+
+
+def basic_pair(value: str) -> tuple[str, str] | None:
+    """`base64(key:secret)` -> (key, secret), or None if it is not that."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, sep, secret = decoded.partition(":")
+    return (key, secret) if sep and key and secret else None
+
+
+async def v2_principal(conn: HTTPConnection) -> Principal:
+    """`Basic base64(key:secret)`, or a v1 `Token`; anything else is 401 with a Basic challenge."""
+    parsed = credentials(conn.headers.get("authorization"))
+    found = None
+    if parsed is not None and parsed[0] in ("basic", "token"):
+        scheme, value = parsed
+        pair = basic_pair(value) if scheme == "basic" else None
+        if scheme == "token" or pair is not None:
+            async with conn.app.state.sessions() as session:
+                found = await (keys.authenticate_pair(session, *pair) if pair else keys.authenticate(session, value))
+    if found is None:
+        raise InvalidAuth(headers=CHALLENGE)
+    conn.scope["state"]["api_key_id"] = found.api_key_id  # for the request's log line
+    return found
+
+
+def _require(caller: Principal, endpoint: str) -> None:
+    if not scopes.allows(caller.permissions, endpoint):
+        raise InsufficientPermissions()
+
+
+def _own_only(caller: Principal, everyone: str) -> str | None:
+    """Members see and delete their own keys; admins everyone's (as on /v1/projects/{id}/keys)."""
+    return None if everyone in caller.permissions else caller.member_id
+
+
+@router.post("/v2/listen")
+async def listen(request: Request, caller: Principal = Depends(admitted("prerecorded", v2_principal))) -> JSONResponse:
+    """Pre-recorded transcription, answered in the v2 shape; with `callback`, the v2 shape is delivered."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k in PARAMETERS]
+    return await transcribe_request(request, caller, params, path="/v2/listen", shape=legacy.v2_response)
+
+
+@router.get("/v2/keys")
+async def list_keys(request: Request, caller: Principal = Depends(v2_principal)) -> dict:
+    _require(caller, "keys.list")
+    async with request.app.state.sessions() as session:
+        rows = await keys.list_keys(session, caller.project_id, member_id=_own_only(caller, "keys:read:all"))
+    return {"keys": [{"key": key.api_key_id, "label": key.comment} for key, _member in rows]}
+
+
+@router.post("/v2/keys", status_code=201)
+async def create_key(
+    request: Request, label: str = Body(..., embed=True), caller: Principal = Depends(v2_principal)
+) -> JSONResponse:
+    """A new pair for the caller's member in the caller's project; the secret is shown this once. It
+    carries the scopes of the key that made it, so it never does more."""
+    _require(caller, "keys.create")
+    async with request.app.state.sessions.begin() as session:
+        key, secret = await keys.create_key(
+            session, project_id=caller.project_id, member_id=caller.member_id, comment=label,
+            scopes=list(caller.scopes),
+        )  # fmt: skip
+    return JSONResponse({"key": key.api_key_id, "secret": secret, "label": key.comment}, status_code=201)
+
+
+async def _delete(request: Request, caller: Principal, key_id: str, project: str | None) -> Response:
+    _require(caller, "keys.delete")
+    async with request.app.state.sessions.begin() as session:
+        found = await keys.get_key(session, caller.project_id, key_id)
+        own = _own_only(caller, "keys:write:all")
+        if found is None or (project is not None and project != caller.project_id) or (own and found[0].member_id != own):
+            raise ResourceNotFound()
+        await keys.delete_key(session, found[0])
+    return Response(status_code=204)
+
+
+@router.delete("/v2/keys")
+async def delete_key(
+    request: Request,
+    key: str = Body(..., embed=True),
+    project: str | None = Body(None, embed=True),
+    caller: Principal = Depends(v2_principal),
+) -> Response:
+    """The seed's form: `{"key": …}` in the body (with the optional `project` that holds it)."""
+    return await _delete(request, caller, key, project)
+
+
+@router.delete("/v2/keys/{key}")
+async def delete_key_by_path(request: Request, key: str, caller: Principal = Depends(v2_principal)) -> Response:
+    return await _delete(request, caller, key, None)
