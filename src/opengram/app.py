@@ -17,17 +17,21 @@ from opengram.accounts import tokens
 from opengram.accounts.billing import Pricing
 from opengram.accounts.bootstrap import bootstrap
 from opengram.accounts.limits import ConcurrencyLimits
-from opengram.api import auth, listen, listen_ws, manage
+from opengram.api import auth, listen, listen_ws, manage, read, speak, speak_ws, v2
 from opengram.config import Settings
 from opengram.engines.asr import WhisperEngine
 from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
 from opengram.engines.scheduler import Scheduler
+from opengram.engines.tts import PiperEngine, bundled_joe, custom_voice
+from opengram.engines.voices import VoiceRegistry
 from opengram.errors import DeepgramError, InternalError, InvalidJson, InvalidQueryParameter
 from opengram.jobs.worker import JobWorker
 from opengram.speech.pipeline import ListenService
 from opengram.speech.streaming import LiveScheduler
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
+from opengram.voice.callback import SpeakCallbacks
+from opengram.voice.service import SpeakService
 
 log = logging.getLogger("opengram")
 
@@ -51,6 +55,14 @@ def build_registry(settings: Settings) -> ModelRegistry:
         )
 
     return ModelRegistry(specs, load)
+
+
+def build_voices(settings: Settings) -> VoiceRegistry:
+    specs = [custom_voice(settings.tts_voice)] if settings.tts_voice else []
+    joe = bundled_joe()
+    if joe is not None:
+        specs.append(joe)
+    return VoiceRegistry(specs, lambda spec: PiperEngine(spec, cpu_threads=settings.cpu_threads))
 
 
 class RequestIdMiddleware:
@@ -113,31 +125,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry = build_registry(settings)
         await asyncio.to_thread(registry.engine, registry.default)  # load and verify before serving
         scheduler = Scheduler(settings.workers, settings.queue_size)
+        # Text intelligence has its own worker, so /v1/read never queues behind long transcriptions.
+        app.state.text = Scheduler(settings.text_workers, settings.queue_size)
         app.state.registry = registry
         app.state.listen = ListenService(
-            registry, scheduler, beam_size=settings.beam_size, max_audio_seconds=settings.max_audio_seconds
+            registry, scheduler, beam_size=settings.beam_size, max_audio_seconds=settings.max_audio_seconds,
+            text=app.state.text,
         )
         app.state.live = LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch)
         app.state.jobs = JobWorker(app.state, settings)
         app.state.jobs.start()
+        app.state.speak = SpeakService(
+            build_voices(settings), scheduler, max_characters=settings.speak_max_characters, prices=settings.tts_prices
+        )
+        app.state.speak_callbacks = SpeakCallbacks(app.state, settings)
+        voices_loaded = asyncio.create_task(asyncio.to_thread(app.state.speak.load))  # beside start-up, not before
         try:
             yield
         finally:
+            await app.state.speak_callbacks.stop()
+            await asyncio.gather(voices_loaded, return_exceptions=True)
             await app.state.jobs.stop()
             await app.state.live.stop()
             scheduler.shutdown()
+            app.state.text.shutdown()
             await engine.dispose()
 
     app = FastAPI(title="Opengram", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.limits = ConcurrencyLimits(
-        {"prerecorded": settings.limit_prerecorded, "streaming": settings.limit_streaming, "tts": settings.limit_tts}
+        {
+            "prerecorded": settings.limit_prerecorded,
+            "streaming": settings.limit_streaming,
+            "tts": settings.limit_tts,
+            "read": settings.limit_prerecorded,  # /v1/read counts apart, under the pre-recorded limit
+        }
     )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(listen.router)
     app.include_router(listen_ws.router)
+    app.include_router(read.router)
+    app.include_router(speak.router)
+    app.include_router(speak_ws.router)
     app.include_router(auth.router)
     app.include_router(manage.router)
+    app.include_router(v2.router)
 
     @app.exception_handler(DeepgramError)
     async def deepgram_error(request: Request, exc: DeepgramError) -> Response:

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     # Model work: how many transcriptions run at once, and how many may wait before 429.
     workers: int = 1
     queue_size: int = 32
+    # Text intelligence (/v1/read, and listen's summaries, topics, entities...): its own workers.
+    text_workers: int = 1
 
     # Live streams: close with 1011 NET-0001 after this long with no message from the client, and decode
     # at most this many streams' segments in one batched model call.
@@ -56,3 +58,15 @@ class Settings(BaseSettings):
     limit_prerecorded: int = 100
     limit_streaming: int = 50
     limit_tts: int = 15
+
+    # Text to speech. `tts_voice` is empty for the bundled Piper voice (joe), or a Piper .onnx of your own
+    # (with its .onnx.json beside it) that then speaks every Aura name of its language. Prices: USD per 1000
+    # characters by model name (`aura-2`, `aura`, `*`...), as JSON; empty: TTS is free.
+    tts_voice: str = ""
+    tts_prices: dict[str, float] = {}
+    speak_max_characters: int = 2000  # per REST request and per WebSocket Speak message (Deepgram's limit)
+    # WebSocket: close with 1011 NET-0001 after this long with nothing from the client and no audio pending,
+    # and with NET-0003 after this long in all; Flush messages per 60 s before a Warning (0: no limit).
+    speak_idle_timeout_s: float = 60.0
+    speak_max_session_s: float = 3600.0
+    speak_flush_limit: int = 20

@@ -157,3 +157,50 @@ class PaymentRequired(DeepgramError):
 
 class TtsTooManyRequests(DeepgramError):
     status, code, message = 429, "Too Many Requests", "Please try again later."
+
+
+# Text to speech (spec 4.4): Deepgram's own wording for /v1/speak.
+
+
+class NoSuchVoice(BadRequest):
+    message = "Bad Request: No such model/version combination found."
+
+
+class UnsupportedAudioFormat(DeepgramError):
+    """An encoding/container/sample_rate/bit_rate combination that TTS cannot produce."""
+
+    status, code = 400, "INVALID_QUERY_PARAMETER"
+
+    def __init__(self, detail: str):
+        super().__init__(f"Unsupported audio format: {detail}")
+
+
+# Text input (/v1/speak, /v1/read).
+
+
+class PayloadError(DeepgramError):
+    status, code = 400, "PAYLOAD_ERROR"
+    message = "Failed to deserialize JSON payload. Please specify exactly one of `text` or `url` in the JSON body."
+
+
+class EmptyText(BadRequest):
+    message = "Input text contains no characters."
+
+
+class TextTooLong(DeepgramError):
+    status, code = 413, "Payload Too Large"
+
+    def __init__(self, limit: int):
+        super().__init__(f"Input text exceeds maximum character limit of {limit}.")
+
+
+class UnsupportedMediaType(DeepgramError):
+    status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+    message = "`Content-Type` header is not supported. `Content-Type` must be either `text/plain` or `application/json`."
+
+
+# The legacy v2 API (seed 003).
+
+
+class ResourceNotFound(DeepgramError):
+    status, code, message = 404, "NOT_FOUND", "The specified resource was not found."

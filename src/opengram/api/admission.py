@@ -10,7 +10,7 @@ Works on WebSocket routes alike. A refused request still leaves its row in the r
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
@@ -52,10 +52,13 @@ async def _refuse(conn: HTTPConnection, caller: Principal, kind: str, error: Dee
     raise error
 
 
-def admitted(kind: str) -> Callable[..., AsyncIterator[Principal]]:
+def admitted(
+    kind: str, authenticate: Callable[[HTTPConnection], Awaitable[Principal]] = inference_principal
+) -> Callable[..., AsyncIterator[Principal]]:
+    """`authenticate` says who is calling (the legacy /v2 API passes its Basic-auth dependency)."""
     permission_endpoint, _, limit_column = KINDS[kind]
 
-    async def admit(conn: HTTPConnection, caller: Principal = Depends(inference_principal)) -> AsyncIterator[Principal]:
+    async def admit(conn: HTTPConnection, caller: Principal = Depends(authenticate)) -> AsyncIterator[Principal]:
         if not scopes.allows(caller.permissions, permission_endpoint):
             raise InsufficientPermissions()
         async with conn.app.state.sessions() as session:
