@@ -73,6 +73,21 @@ class Server:
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://")
 
+    def request_row(self, request_id: str, wait_s: float = 5.0):
+        """The request-log row of `request_id`, waiting a little for it: a WebSocket session writes its row as it
+        ends, just after the close frame the client has already seen."""
+        from sqlalchemy import select
+
+        from opengram.accounts.models import RequestLog
+
+        async def get(session):
+            return await session.scalar(select(RequestLog).where(RequestLog.request_id == request_id))
+
+        deadline = time.monotonic() + wait_s
+        while (row := self.db.run(get)) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return row
+
     def stop(self) -> None:
         self.process.terminate()
         try:

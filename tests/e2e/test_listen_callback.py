@@ -6,9 +6,7 @@ import signal
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from opengram.accounts.models import RequestLog
 from opengram.jobs.models import Job
 from tests import audio
 from tests.callbacks import CallbackReceiver
@@ -35,13 +33,6 @@ def receiver():
     r.close()
 
 
-def log_row(server, request_id):
-    async def get(session):
-        return await session.scalar(select(RequestLog).where(RequestLog.request_id == request_id))
-
-    return server.db.run(get)
-
-
 def test_sdk_callback_round_trip(async_server, receiver):
     client = sdk_client(async_server)
     accepted = client.listen.v1.media.transcribe_file(
@@ -55,7 +46,7 @@ def test_sdk_callback_round_trip(async_server, receiver):
     transcript = body["results"]["channels"][0]["alternatives"][0]["transcript"]
     assert audio.wer(audio.reference("jfk.mp3"), transcript) <= 0.05
     assert delivered["headers"]["dg-token"]  # the key's id, for the receiver to check
-    row = log_row(async_server, accepted.request_id)
+    row = async_server.request_row(accepted.request_id)
     assert (row.method, row.code, row.callback) == ("async", 200, receiver.url)
     assert row.duration == pytest.approx(11.0, abs=0.1)
 
@@ -79,7 +70,7 @@ def test_failed_job_is_delivered_as_an_error(async_server, receiver):
     rid = r.json()["request_id"]
     body = receiver.wait_for(1)[0]["body"]
     assert body["err_code"] == "Bad Request" and body["request_id"] == rid
-    assert log_row(async_server, rid).code == 400
+    assert async_server.request_row(rid).code == 400
 
 
 def test_retries_with_backoff(async_server):
@@ -144,7 +135,7 @@ def test_accepted_job_survives_a_restart(tmp_path, receiver):
         try:
             delivered = receiver.wait_for(1, timeout=90)
             assert delivered and delivered[0]["body"]["metadata"]["request_id"] == r.json()["request_id"]
-            row = log_row(again, r.json()["request_id"])
+            row = again.request_row(r.json()["request_id"])
             assert row is not None and row.code == 200 and row.method == "async"
         finally:
             again.stop()

@@ -10,9 +10,7 @@ from datetime import datetime, timezone
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from opengram.accounts.models import RequestLog
 from tests import audio
 
 DEEPGRAM = json.loads((audio.AUDIO_DIR / "deepgram_responses/preamble.rest.nova-3.smart_format.response.json").read_text())
@@ -22,13 +20,6 @@ def post(server, body: bytes, **params) -> httpx.Response:
     return httpx.post(
         f"{server.url}/v1/listen", params=params, content=body, headers={"Authorization": f"Token {server.key}"}, timeout=60
     )
-
-
-def request_row(server, request_id: str) -> RequestLog | None:
-    async def get(session):
-        return await session.scalar(select(RequestLog).where(RequestLog.request_id == request_id))
-
-    return server.db.run(get)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +101,7 @@ def test_sdk_parses_every_field(client):
 
 def test_request_log_row(server, preamble):
     _body, r = preamble
-    row = request_row(server, r.json()["metadata"]["request_id"])
+    row = server.request_row(r.json()["metadata"]["request_id"])
     assert row is not None
     assert (row.path, row.endpoint, row.method, row.code) == ("/v1/listen", "listen", "sync", 200)
     assert row.duration == pytest.approx(19.098, abs=0.01)
@@ -126,5 +117,5 @@ def test_request_log_row(server, preamble):
 def test_failed_requests_are_logged(server):
     r = post(server, b"not audio at all" * 20)
     assert r.status_code == 400
-    row = request_row(server, r.headers["dg-request-id"])
+    row = server.request_row(r.headers["dg-request-id"])
     assert row is not None and row.code == 400 and "corrupt" in row.message
