@@ -94,6 +94,26 @@ def test_redaction_in_order_with_numbering():
     assert S(redaction.redact(words, ["numbers"])).count("[NUMBER_") == 4
 
 
+@pytest.mark.parametrize(
+    "said,written",
+    [
+        ("Please spell it x, y, z, 4, 5.", "Please spell it XYZ45."),
+        ("room b 12 please", "room B12 please"),
+        ("order a bc123", "order a bc123"),  # the article stays; a lone token is left as the model wrote it
+        ("get a B on it", "get a B on it"),
+        ("A, B, C, 1, 2.", "ABC12."),
+        ("call 5 5 5 now", "call 5 5 5 now"),  # digits alone are numerals' business
+    ],
+)
+def test_alphanumerics_join_spelled_strings(said, written):
+    words = W(said)
+    out = formatting.alphanumerics(words)
+    assert S(out) == written
+    joined = [w for w in out if w.punctuated not in said.split()]
+    assert all(w.end - w.start >= 1.0 for w in joined)  # it spans the words it was made of (0.5 s each)
+    assert out[-1].end == words[-1].end
+
+
 def test_redaction_groups_and_unknowns():
     assert redaction.entity_types(["true"]) == ["numbers"]
     assert "ssn" in redaction.entity_types(["pii"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import httpx
 import pytest
@@ -76,6 +77,20 @@ def test_listen_a_url_with_diarization(server, files, pair):
     assert r.status_code == 200, r.text
     words = r.json()["results"]["channels"][0]["alternatives"][0]["words"]
     assert words and all(w["speaker"] == 0 for w in words)
+
+
+def test_ner_writes_spelled_strings_as_one_word(server, pair):
+    """Seed 003's `ner`: whitespace goes from between the characters of a spelled string. Speech made by our
+    own /v1/speak, since the corpus spells nothing."""
+    spoken = httpx.post(
+        f"{server.url}/v1/speak", params={"encoding": "linear16", "container": "wav"},
+        json={"text": "Please spell it: X, Y, Z, 4, 5."}, headers=token(server.key), timeout=60,
+    ).content  # fmt: skip
+    r = listen(server, basic(*pair), {"ner": "true"}, content=spoken)
+    assert r.status_code == 200, r.text
+    words = [w["word"] for w in r.json()["results"]["channels"][0]["alternatives"][0]["words"]]
+    assert words[:3] == ["please", "spell", "it"]
+    assert len(words) == 4 and re.fullmatch(r"[a-z]{3}45", words[3]), words
 
 
 def test_every_v1_key_is_a_v2_pair(server, tenant):

@@ -30,8 +30,8 @@ router = APIRouter(tags=["legacy v2"])
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Deepgram"'}
 
 # The query parameters seed 003 documents for pre-recorded audio; the v1 parser reads them all the same
-# way (`redact=true` is `numbers`). Others are ignored, as v2 knew no more. `ner` is accepted and has no
-# effect: no NER model runs here.
+# way (`redact=true` is `numbers`, `ner` joins spelled letters and digits). Others are ignored, as v2 knew
+# no more.
 PARAMETERS = {
     "model", "version", "language", "punctuate", "profanity_filter", "redact", "diarize", "ner",
     "multichannel", "alternatives", "numerals", "search", "callback", "keywords", "utterances", "utt_split",

@@ -302,6 +302,38 @@ def emails_and_urls(words: list[TimedWord]) -> list[TimedWord]:
 def smart_format(words: list[TimedWord]) -> list[TimedWord]:
     return emails_and_urls(_phone_numbers(_attach_symbols(written_numbers(words))))
 
+# --- alphanumeric strings (the legacy `ner`) -----------------------------------------------------------------
+
+# One spelled character, a run of digits, or letters and digits already together ("bc123").
+_ALNUM_PIECE = re.compile(r"^(?:[a-z]|\d+|(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]+)$")
+_ARTICLES = {"a", "i"}  # words before they are letters: "a B12 vitamin", "get a B" keep their article
+_INSIDE_RUN = {"", ",", "-"}  # "X, Y, Z, 4, 5": commas between spelled characters do not end the string
+
+
+def alphanumerics(words: list[TimedWord]) -> list[TimedWord]:
+    """Spelled-out letters and digits become one word ("x, y, z, 4, 5" -> "XYZ45"), as seed 003's `ner`:
+    whitespace is removed between the characters of an alphanumeric string. Digits alone are left to
+    `numerals`."""
+    out: list[TimedWord] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _ALNUM_PIECE.match(words[j].word):
+            j += 1
+            if trailing_punct(words[j - 1].punctuated) not in _INSIDE_RUN:
+                break
+        run = words[i:j]
+        if run and run[0].word in _ARTICLES and (len(run) < 3 or len(run[1].word) > 1):
+            run = run[:1]  # an article starts a string only when spelling clearly follows ("a b c")
+        if len(run) < 2 or all(w.word.isdigit() for w in run):
+            out.append(words[i])
+            i += 1
+            continue
+        lead, tail = leading_punct(run[0].punctuated), trailing_punct(run[-1].punctuated)
+        out.append(join_span(run, lead + "".join(w.word for w in run).upper() + tail))
+        i += len(run)
+    return out
+
 
 # --- profanity ---------------------------------------------------------------------------------------------
 

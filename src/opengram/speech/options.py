@@ -154,6 +154,7 @@ class ListenOptions(IntelligenceOptions):
     extra: list[str] = []
     detect_entities: bool = False
     mip_opt_out: bool = False
+    ner: bool = False  # legacy (seed 003): spelled letters and digits written as one string
     # Streaming only.
     interim_results: bool = False
     endpointing: IntOrBool = 10

@@ -72,6 +72,8 @@ def postprocess(words: list[TimedWord], options: ListenOptions, language: str = 
         if "email_address" in types:
             words = formatting.smart_format(words) if options.smart_format else formatting.emails_and_urls(words)
         words = redaction.redact(words, types)
+    if options.ner:  # before digits become words, so "c 4" joins as "C4"
+        words = formatting.alphanumerics(words)
     if options.smart_format:
         words = formatting.smart_format(words)
     elif not options.numerals:
