@@ -56,3 +56,38 @@ def test_language_multi_detects_and_labels_every_word(client):
         assert said in alt.transcript.lower(), alt.transcript
         assert alt.languages == [expected]
         assert alt.words and {w.language for w in alt.words} == {expected}
+
+
+def _pcm16(data: bytes) -> bytes:
+    """16 kHz 16-bit mono PCM of encoded audio."""
+    import io
+
+    import av
+    import numpy as np
+
+    with av.open(io.BytesIO(data)) as src:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
+        chunks = [f.to_ndarray() for frame in src.decode(audio=0) for f in resampler.resample(frame)]
+    return np.concatenate(chunks, axis=1).astype("<i2").tobytes()
+
+
+def test_language_multi_follows_a_change_of_language(client):
+    """English, a pause, then Spanish, in one recording: each part is written in its own language and its
+    words say which (Deepgram's code-switching), not the whole in the first language heard."""
+    from tests import audio
+
+    import io
+    import wave
+
+    recording = io.BytesIO()
+    with wave.open(recording, "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(16000)
+        out.writeframes(audio.pcm16("jfk_16k.wav") + bytes(2 * 16000 * 2) + _pcm16(SPANISH))
+    response = client.listen.v1.media.transcribe_file(request=recording.getvalue(), model="nova-3", language="multi")
+    alt = response.results.channels[0].alternatives[0]
+    assert set(alt.languages) == {"en", "es"}, alt.transcript
+    english = [w for w in alt.words if w.end < 11.0]
+    spanish = [w for w in alt.words if w.start > 13.0]
+    assert english and {w.language for w in english} == {"en"}
+    assert spanish and {w.language for w in spanish} == {"es"}
+    assert "country" in " ".join(w.word for w in english) and "madrid" in " ".join(w.word for w in spanish)

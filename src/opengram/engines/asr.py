@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,12 @@ DETECT_SCAN_S = 120
 DETECT_WINDOW_S = 30
 DETECT_MAX_WINDOWS = 2
 DETECT_SURE = 0.5
+# `switching` (language=multi) detects the language of each stretch of speech: VAD regions joined across
+# pauses shorter than STRETCH_GAP_S, and across any pause while the stretch is shorter than STRETCH_MIN_S
+# (a few words are too little to tell a language by), up to Whisper's 30 s window.
+STRETCH_GAP_S = 1.0
+STRETCH_MIN_S = 3.0
+STRETCH_MAX_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class Word:
     start: float
     end: float
     probability: float
+    language: str | None = None  # BCP-47, when a transcript holds more than one language (`switching`)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,9 @@ class DecodeOptions:
     vad_filter: bool = False
     # 0 is greedy/beam search; a positive temperature samples, which is how alternatives differ.
     temperature: float | None = None
+    # With language=None on a multilingual model: detect per stretch of speech, not once per recording, and
+    # decode each run of one language in that language (Deepgram's code-switching `language=multi`).
+    switching: bool = False
 
 
 class WhisperEngine:
@@ -119,6 +129,8 @@ class WhisperEngine:
         probability = 1.0
         if not self.multilingual:
             language = ENGLISH
+        elif options.language is None and options.switching:
+            return self._transcribe_switching(audio, options)
         elif options.language is None:
             detected, probability = self.detect_language(audio, options.language_candidates)
             language = whisper_language(detected)
@@ -143,6 +155,54 @@ class WhisperEngine:
             for w in segment.words or []:
                 words.append(Word(w.word, round(w.start, 3), round(w.end, 3), w.probability))
         return Transcript(words, "".join(texts).strip(), bcp47(language), probability)
+
+    def _transcribe_switching(self, audio: np.ndarray, options: DecodeOptions) -> Transcript:
+        """Each run of stretches in one language is decoded in it, and its words say which it is."""
+        runs: list[list] = []  # [language, start sample, end sample]
+        for start, end in _speech_stretches(audio):
+            language = bcp47(self.model.detect_language(audio=audio[start:end])[0])
+            if runs and runs[-1][0] == language:
+                runs[-1][2] = end
+            else:
+                runs.append([language, start, end])
+        if len(runs) <= 1:  # one language throughout (or no speech): one decode of the whole, as usual
+            language = runs[0][0] if runs else ENGLISH
+            whole = self.transcribe(audio, replace(options, language=language, switching=False))
+            return replace(whole, words=[replace(w, language=language) for w in whole.words])
+        runs[0][1], runs[-1][2] = 0, audio.size  # the runs cover the recording: no word falls between them
+        for this, after in zip(runs, runs[1:]):
+            this[2] = after[1]
+        words: list[Word] = []
+        texts: list[str] = []
+        for language, start, end in runs:
+            part = self.transcribe(audio[start:end], replace(options, language=language, switching=False))
+            offset = start / SAMPLE_RATE
+            words += [
+                replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3), language=language)
+                for w in part.words
+            ]
+            texts.append(part.text)
+        counts: dict[str, int] = {}
+        for w in words:
+            counts[w.language] = counts.get(w.language, 0) + 1
+        return Transcript(words, " ".join(t for t in texts if t), max(counts, key=counts.get, default=runs[0][0]), 1.0)
+
+
+def _speech_stretches(audio: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) samples of the stretches of speech whose language `switching` detects one by one."""
+    stretches: list[list[int]] = []
+    for region in get_speech_timestamps(audio):
+        start, end = region["start"], region["end"]
+        if stretches:
+            last = stretches[-1]
+            gap, length = (start - last[1]) / SAMPLE_RATE, (last[1] - last[0]) / SAMPLE_RATE
+            if (gap < STRETCH_GAP_S or length < STRETCH_MIN_S) and (end - last[0]) / SAMPLE_RATE <= STRETCH_MAX_S:
+                last[1] = end
+                continue
+        stretches.append([start, end])
+    if len(stretches) > 1 and (stretches[-1][1] - stretches[-1][0]) / SAMPLE_RATE < STRETCH_MIN_S:
+        stretches[-2][1] = stretches.pop()[1]  # a short last stretch joins the one before
+    return [(start, end) for start, end in stretches]
 
 
 def _speech_windows(audio: np.ndarray) -> list[np.ndarray]:

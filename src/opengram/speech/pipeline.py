@@ -47,6 +47,7 @@ def decode_options(options: ListenOptions, beam_size: int) -> DecodeOptions:
         beam_size=beam_size,
         initial_prompt=formatting.FILLER_PROMPT if options.filler_words else None,
         hotwords=", ".join(hints) or None,
+        switching=options.language == MULTI,
     )
 
 
@@ -87,6 +88,20 @@ def postprocess(words: list[TimedWord], options: ListenOptions, language: str = 
     return words
 
 
+def postprocess_runs(words: list[TimedWord], options: ListenOptions, language: str) -> list[TimedWord]:
+    """`postprocess` on each run of words in one language (several with `language=multi`), so English
+    number writing never touches the Spanish part."""
+    out: list[TimedWord] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j].language == words[i].language:
+            j += 1
+        out += postprocess(words[i:j], options, words[i].language or language)
+        i = j
+    return out
+
+
 def wire_words(words: list[TimedWord], options: ListenOptions) -> list[wire.Word]:
     return [
         wire.Word(
@@ -113,9 +128,10 @@ def languages_of(words: list[TimedWord]) -> list[str]:
 
 
 def tag_language(words: list[TimedWord], language: str) -> list[TimedWord]:
-    """With `language=multi`, each word says the language it was heard in."""
+    """With `language=multi`, each word says the language it was heard in (the transcript's, where the
+    engine did not say)."""
     for w in words:
-        w.language = language
+        w.language = w.language or language
     return words
 
 
@@ -266,8 +282,8 @@ class ListenService:
         all_words: list[list[list[TimedWord]]] = []
         languages: list[str] = []
         for spec, hypotheses, regions, turns in results:
-            processed = [postprocess(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses]
-            if options.language == MULTI:  # one language per channel: Whisper detects it once per file
+            processed = [postprocess_runs(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses]
+            if options.language == MULTI:  # words of a switching transcript already say their language
                 processed = [tag_language(words, h.language) for words, h in zip(processed, hypotheses)]
             if turns is not None:
                 for words in processed:

@@ -37,7 +37,9 @@ def from_engine(words: list[asr.Word]) -> list[TimedWord]:
     for w in words:
         if merged and not w.text.startswith(" "):
             prev = merged[-1]
-            merged[-1] = asr.Word(prev.text + w.text, prev.start, max(prev.end, w.end), min(prev.probability, w.probability))
+            merged[-1] = asr.Word(
+                prev.text + w.text, prev.start, max(prev.end, w.end), min(prev.probability, w.probability), prev.language
+            )
         else:
             merged.append(w)
     out = []
@@ -45,7 +47,7 @@ def from_engine(words: list[asr.Word]) -> list[TimedWord]:
         shown = w.text.strip()
         bare = plain_word(shown)
         if bare:  # punctuation with nothing spoken is dropped
-            out.append(TimedWord(bare, shown, w.start, max(w.end, w.start), round(w.probability, 4)))
+            out.append(TimedWord(bare, shown, w.start, max(w.end, w.start), round(w.probability, 4), language=w.language))
     return out
 
 
