@@ -302,6 +302,7 @@ def emails_and_urls(words: list[TimedWord]) -> list[TimedWord]:
 def smart_format(words: list[TimedWord]) -> list[TimedWord]:
     return emails_and_urls(_phone_numbers(_attach_symbols(written_numbers(words))))
 
+
 # --- alphanumeric strings (the legacy `ner`) -----------------------------------------------------------------
 
 # One spelled character, a run of digits, or letters and digits already together ("bc123").

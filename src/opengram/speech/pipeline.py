@@ -256,10 +256,10 @@ class ListenService:
                 for temperature in ALTERNATIVE_TEMPERATURES:
                     if len(hypotheses) >= n_alternatives:
                         break
-                    # The language, detected or given, is settled by the first hypothesis.
-                    candidate = engine.transcribe(
-                        samples, _with(base, temperature=temperature, language=hypotheses[0].language)
-                    )
+                    # The language, detected or given, is settled by the first hypothesis (with `multi`,
+                    # detected again stretch by stretch, so no part is decoded in another part's language).
+                    settled = None if base.switching else hypotheses[0].language
+                    candidate = engine.transcribe(samples, _with(base, temperature=temperature, language=settled))
                     if candidate.text not in {h.text for h in hypotheses}:
                         hypotheses.append(candidate)
                 regions = [
