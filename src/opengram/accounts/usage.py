@@ -6,10 +6,23 @@ drawn from the project's balances in that same transaction.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts.billing import Pricing, draw_down
 from opengram.accounts.models import RequestLog, utcnow
+
+if TYPE_CHECKING:
+    from opengram.accounts.keys import Principal
+
+
+def open_row(request_id: str, caller: Principal, *, path: str, endpoint: str, method: str, **fields: Any) -> RequestLog:
+    """The log row of `caller`'s request, begun now; `record_request` completes and writes it."""
+    return RequestLog(
+        request_id=request_id, project_id=caller.project_id, api_key_id=caller.api_key_id, path=path,
+        endpoint=endpoint, method=method, created=utcnow(), **fields,
+    )  # fmt: skip
 
 
 async def record_request(session: AsyncSession, row: RequestLog) -> None:

@@ -18,8 +18,8 @@ from starlette.requests import HTTPConnection
 from opengram.accounts import billing, scopes
 from opengram.accounts.keys import Principal
 from opengram.accounts.limits import ConcurrencyLimits
-from opengram.accounts.models import Project, RequestLog, utcnow
-from opengram.accounts.usage import record_request
+from opengram.accounts.models import Project
+from opengram.accounts.usage import open_row, record_request
 from opengram.api.deps import inference_principal
 from opengram.errors import DeepgramError, InsufficientPermissions, PaymentRequired
 
@@ -35,14 +35,12 @@ KINDS = {
 async def _refuse(conn: HTTPConnection, caller: Principal, kind: str, error: DeepgramError) -> None:
     _, endpoint, _ = KINDS[kind]
     callback = conn.query_params.get("callback")
-    row = RequestLog(
-        request_id=conn.scope["state"]["request_id"],
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
+    row = open_row(
+        conn.scope["state"]["request_id"],
+        caller,
         path=conn.url.path,
         endpoint=endpoint,
         method="streaming" if conn.scope["type"] == "websocket" else ("async" if callback else "sync"),
-        created=utcnow(),
         code=error.status,
         message=error.message,
         callback=callback,

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from opengram.accounts.keys import Principal
-from opengram.accounts.models import RequestLog, utcnow
-from opengram.accounts.usage import record_request
+from opengram.accounts.usage import open_row, record_request
 from opengram.api.admission import admitted
 from opengram.api.deps import request_id
 from opengram.errors import BadJsonPayload, CorruptAudio, DeepgramError, InternalError, InvalidCallback, PayloadTooLarge
@@ -76,15 +75,7 @@ async def transcribe_request(
     rewrites the v1 response for another API version (the legacy /v2/listen)."""
     rid = request_id(request)
     state = request.app.state
-    row = RequestLog(
-        request_id=rid,
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
-        path=path,
-        endpoint="listen",
-        method="sync",
-        created=utcnow(),
-    )
+    row = open_row(rid, caller, path=path, endpoint="listen", method="sync")
     source = None
     try:
         options = ListenOptions.parse(params)

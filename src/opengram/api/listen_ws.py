@@ -16,8 +16,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from opengram.accounts.models import RequestLog, utcnow
-from opengram.accounts.usage import record_request
+from opengram.accounts.usage import open_row, record_request
 from opengram.api.handshake import admit, deny, subprotocol
 from opengram.errors import (
     InvalidCallback,
@@ -77,14 +76,12 @@ async def listen_stream(websocket: WebSocket) -> None:
     if admitted_ is None:
         return
     caller, admission, (options, spec) = admitted_
-    row = RequestLog(
-        request_id=rid,
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
+    row = open_row(
+        rid,
+        caller,
         path="/v1/listen",
         endpoint="listen",
         method="streaming",
-        created=utcnow(),
         **options.log_fields(),
     )
     stream: LiveStream | None = None

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from opengram.accounts.keys import Principal
-from opengram.accounts.models import RequestLog, utcnow
-from opengram.accounts.usage import record_request
+from opengram.accounts.models import RequestLog
+from opengram.accounts.usage import open_row, record_request
 from opengram.api import text_body
 from opengram.api.admission import admitted
 from opengram.api.deps import request_id
@@ -81,15 +81,7 @@ def respond(text: str, options: ReadOptions, rid: str) -> tuple[wire.ReadRespons
 async def read(request: Request, caller: Principal = Depends(admitted("read"))) -> JSONResponse:
     rid = request_id(request)
     state = request.app.state
-    row = RequestLog(
-        request_id=rid,
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
-        path="/v1/read",
-        endpoint="read",
-        method="sync",
-        created=utcnow(),
-    )
+    row = open_row(rid, caller, path="/v1/read", endpoint="read", method="sync")
     try:
         options = ReadOptions.parse(request.query_params.multi_items())
         row.features, row.tags, row.config = options.feature_names(), options.tag, options.config()

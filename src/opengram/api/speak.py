@@ -19,8 +19,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from opengram.accounts.keys import Principal
-from opengram.accounts.models import RequestLog, utcnow
-from opengram.accounts.usage import record_request
+from opengram.accounts.models import RequestLog
+from opengram.accounts.usage import open_row, record_request
 from opengram.api import text_body
 from opengram.api.admission import admitted
 from opengram.api.deps import request_id
@@ -62,15 +62,7 @@ async def read_text(request: Request) -> str:
 async def speak(request: Request, caller: Principal = Depends(admitted("tts"))):
     rid = request_id(request)
     state = request.app.state
-    row = RequestLog(
-        request_id=rid,
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
-        path="/v1/speak",
-        endpoint="speak",
-        method="sync",
-        created=utcnow(),
-    )
+    row = open_row(rid, caller, path="/v1/speak", endpoint="speak", method="sync")
     synthesis: Synthesis | None = None
     try:
         options = SpeakOptions.parse(request.query_params.multi_items())

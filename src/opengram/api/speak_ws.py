@@ -24,8 +24,7 @@ from starlette.websockets import (
     WebSocketState,
 )
 
-from opengram.accounts.models import RequestLog, utcnow
-from opengram.accounts.usage import record_request
+from opengram.accounts.usage import open_row, record_request
 from opengram.api.handshake import admit, subprotocol
 from opengram.engines.voices import Voice
 from opengram.errors import DeepgramError
@@ -261,14 +260,12 @@ async def speak_stream(websocket: WebSocket) -> None:
     if admitted_ is None:
         return
     caller, admission, (options, voice) = admitted_
-    row = RequestLog(
-        request_id=rid,
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
+    row = open_row(
+        rid,
+        caller,
         path="/v1/speak",
         endpoint="speak",
         method="streaming",
-        created=utcnow(),
         model=voice.name,
         models=[voice.uuid],
         tags=options.tag,
