@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,7 +31,7 @@ from opengram.speech.pipeline import ListenService
 from opengram.speech.streaming import LiveScheduler
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
-from opengram.voice.callback import SpeakCallbacks
+from opengram.voice.callback import SPEAK_PATH, speak_job
 from opengram.voice.service import SpeakService
 
 log = logging.getLogger("opengram")
@@ -133,17 +134,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             text=app.state.text,
         )
         app.state.live = LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch)
-        app.state.jobs = JobWorker(app.state, settings)
-        app.state.jobs.start()
         app.state.speak = SpeakService(
             build_voices(settings), scheduler, max_characters=settings.speak_max_characters, prices=settings.tts_prices
         )
-        app.state.speak_callbacks = SpeakCallbacks(app.state, settings)
+        # /v1/read's and /v1/speak's callback jobs are run by their own code, on the one durable queue.
+        runners = {read.READ_PATH: partial(read.read_job, app.state), SPEAK_PATH: partial(speak_job, app.state)}
+        app.state.jobs = JobWorker(app.state, settings, runners)
+        app.state.jobs.start()
         voices_loaded = asyncio.create_task(asyncio.to_thread(app.state.speak.load))  # beside start-up, not before
         try:
             yield
         finally:
-            await app.state.speak_callbacks.stop()
             await asyncio.gather(voices_loaded, return_exceptions=True)
             await app.state.jobs.stop()
             await app.state.live.stop()

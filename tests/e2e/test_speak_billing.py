@@ -12,7 +12,7 @@ from tests.callbacks import CallbackReceiver
 from tests.conftest import sdk_client
 from tests.server import TempDatabase, start_server
 from tests.tenants import make_tenant
-from tests.tts import SHORT, decode, speak
+from tests.tts import LONG, SHORT, decode, speak
 
 TTS_PRICE = 30.0  # USD per 1000 characters: large, so amounts are easy to check
 
@@ -107,6 +107,33 @@ def test_callback_audio_outlives_a_restart(tmp_path):
             delivered = receiver.wait_for(seen + 1, timeout=60)[seen:]
             assert delivered and {k.lower(): v for k, v in delivered[0]["headers"].items()}["dg-request-id"] == rid
             assert decode(delivered[0]["body"]).duration > 1.5
+        finally:
+            again.stop()
+    finally:
+        receiver.close()
+        db.drop()
+
+
+def test_callback_request_outlives_a_restart_during_synthesis(tmp_path):
+    """Accepted is durable: a server killed while it is still synthesising makes and delivers the audio after
+    the next start, with one request-log row."""
+    receiver = CallbackReceiver()
+    db = TempDatabase(tmp_path)
+    env = {"OPENGRAM_DATA_DIR": str(tmp_path / "data"), "OPENGRAM_JOB_LEASE_S": "3"}
+    srv = start_server(tmp_path, db, **env)
+    try:
+        r = speak(srv, LONG, callback=receiver.url, encoding="linear16", sample_rate=16000)
+        rid = r.json()["request_id"]
+        srv.process.kill()
+        srv.process.wait(10)
+        assert srv.request_row(rid, wait_s=0) is None and not receiver.received  # killed mid-synthesis
+        again = start_server(tmp_path, db, **env)
+        try:
+            delivered = receiver.wait_for(1, timeout=90)
+            assert {k.lower(): v for k, v in delivered[0]["headers"].items()}["dg-request-id"] == rid
+            assert decode(delivered[0]["body"]).duration > 20  # the whole long text
+            row = again.request_row(rid)
+            assert (row.endpoint, row.method, row.code, row.characters) == ("speak", "async", 200, len(LONG))
         finally:
             again.stop()
     finally:

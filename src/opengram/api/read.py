@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from opengram.accounts.keys import Principal
-from opengram.accounts.models import RequestLog
 from opengram.accounts.usage import open_row, record_request
 from opengram.api import text_body
 from opengram.api.admission import admitted
@@ -22,6 +21,7 @@ from opengram.errors import (
 )
 from opengram.jobs import accept
 from opengram.jobs.models import Job
+from opengram.jobs.outcome import Outcome, job_row, read_input
 from opengram.speech.response import iso_now
 from opengram.text import wire
 from opengram.text.analyze import Features, analyze, is_english
@@ -30,7 +30,7 @@ from opengram.text.options import ReadOptions
 
 router = APIRouter()
 log = logging.getLogger("opengram.read")
-_background: set[asyncio.Task] = set()  # callback analyses in flight (a task needs a reference to live)
+READ_PATH = "/v1/read"
 
 # About Deepgram's 150K-token input limit, in characters (as UTF-8 bytes) of text.
 MAX_TEXT_BYTES = 1024 * 1024
@@ -81,7 +81,7 @@ def respond(text: str, options: ReadOptions, rid: str) -> tuple[wire.ReadRespons
 async def read(request: Request, caller: Principal = Depends(admitted("read"))) -> JSONResponse:
     rid = request_id(request)
     state = request.app.state
-    row = open_row(rid, caller, path="/v1/read", endpoint="read", method="sync")
+    row = open_row(rid, caller, path=READ_PATH, endpoint="read", method="sync")
     try:
         options = ReadOptions.parse(request.query_params.multi_items())
         row.features, row.tags, row.config = options.feature_names(), options.tag, options.config()
@@ -97,10 +97,8 @@ async def read(request: Request, caller: Principal = Depends(admitted("read"))) 
             if not accept.valid_callback(options.callback, state.settings):
                 raise InvalidCallback()
             params = request.query_params.multi_items()
-            task = asyncio.create_task(_analyse_and_deliver(state, caller, row, text, options, params))
-            _background.add(task)
-            task.add_done_callback(_background.discard)
-            return JSONResponse({"request_id": rid})
+            await accept.enqueue(state, caller, rid, params, options, path=READ_PATH, text=text)
+            return JSONResponse({"request_id": rid})  # the request-log row comes with the result
         response, row.tokens_in, row.tokens_out = await state.text.run(respond, text, options, rid)
     except Exception as exc:
         error = exc if isinstance(exc, DeepgramError) else InternalError()
@@ -114,31 +112,20 @@ async def read(request: Request, caller: Principal = Depends(admitted("read"))) 
     return JSONResponse(response.wire())
 
 
-async def _analyse_and_deliver(
-    state, caller: Principal, row: RequestLog, text: str, options: ReadOptions, params: list[tuple[str, str]]
-) -> None:
-    """`callback=`: analyse, then hand the result to the job worker, which delivers it with retries.
-
-    The result and its request-log row are written in one transaction; the analysis itself is not durable
-    (it takes a fraction of a second), so a restart in between loses it.
-    """
+async def read_job(state, job: Job) -> Outcome:
+    """`callback=`: the job worker analyses the accepted text; the response (or the error) is delivered."""
+    row = job_row(job, "read")
     try:
-        done = await state.text.run(respond, text, options, row.request_id, admit=False)
+        text = await asyncio.to_thread(read_input, job)
+        options = ReadOptions.parse([tuple(p) for p in job.params])
+        row.features, row.tags, row.config = options.feature_names(), options.tag, options.config()
+        row.characters = len(text)
+        done = await state.text.run(respond, text, options, job.request_id, admit=False)
         response, row.tokens_in, row.tokens_out = done
         result, row.code = response.wire(), 200
     except Exception as exc:
         error = exc if isinstance(exc, DeepgramError) else InternalError()
         if not isinstance(exc, DeepgramError):
-            log.exception("read %s failed", row.request_id)
-        result, row.code, row.message = error.body(row.request_id), error.status, error.message
-    job = Job(
-        request_id=row.request_id,
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
-        params=[list(p) for p in params],
-        callback=options.callback,
-        callback_method=options.callback_method,
-        result=result,
-        result_code=row.code,
-    )
-    await accept.deliver_later(state, row, job)
+            log.exception("read %s failed", job.request_id)
+        result, row.code, row.message = error.body(job.request_id), error.status, error.message
+    return Outcome(row, result, row.code)

@@ -4,9 +4,9 @@ The audio streams out chunked as it is synthesised, sentence by sentence, with D
 The first sentence is made before the response starts, so failures up to then (a full queue, a broken
 voice) still answer with a status and a JSON error body; after that an error can only cut the stream short.
 
-With `callback=`, the answer is `{"request_id"}` at once; the audio is synthesised in the background and
-POSTed (or PUT) to the callback as the raw audio body with the same headers, retried by the durable job
-worker like listen callbacks (`voice/callback.py`).
+With `callback=`, the answer is `{"request_id"}` at once, the text queued durably; the job worker
+synthesises it and POSTs (or PUTs) the raw audio to the callback with the same headers, retried like
+listen callbacks (`voice/callback.py`).
 """
 
 from __future__ import annotations
@@ -24,25 +24,20 @@ from opengram.accounts.usage import open_row, record_request
 from opengram.api import text_body
 from opengram.api.admission import admitted
 from opengram.api.deps import request_id
-from opengram.engines.voices import Voice
 from opengram.errors import (
     DeepgramError,
     InternalError,
     InvalidCallback,
 )
 from opengram.jobs import accept
+from opengram.voice.callback import SPEAK_PATH
 from opengram.voice.options import SpeakOptions
-from opengram.voice.service import Synthesis
+from opengram.voice.service import Synthesis, audio_headers
 
 router = APIRouter()
 log = logging.getLogger("opengram.speak")
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # Deepgram's 2 MB
-
-
-def audio_headers(rid: str, voice: Voice, characters: int) -> dict[str, str]:
-    """Spec 4.2. `dg-request-id` itself is added to every response by the app's middleware."""
-    return {"dg-model-name": voice.name, "dg-model-uuid": voice.uuid, "dg-char-count": str(characters)}
 
 
 def _web_url(url: object) -> bool:
@@ -62,7 +57,7 @@ async def read_text(request: Request) -> str:
 async def speak(request: Request, caller: Principal = Depends(admitted("tts"))):
     rid = request_id(request)
     state = request.app.state
-    row = open_row(rid, caller, path="/v1/speak", endpoint="speak", method="sync")
+    row = open_row(rid, caller, path=SPEAK_PATH, endpoint="speak", method="sync")
     synthesis: Synthesis | None = None
     try:
         options = SpeakOptions.parse(request.query_params.multi_items())
@@ -75,11 +70,12 @@ async def speak(request: Request, caller: Principal = Depends(admitted("tts"))):
                 raise InvalidCallback()
         text = state.speak.check_text(await read_text(request))
         row.characters = len(text)
-        synthesis = state.speak.synthesis(voice, options.format, text, options.speed)
-        headers = audio_headers(rid, voice, len(text))
         if options.callback:
-            state.speak_callbacks.start(row, synthesis, options, headers, caller.api_key_id, request.query_params.multi_items())
+            params = request.query_params.multi_items()
+            await accept.enqueue(state, caller, rid, params, options, path=SPEAK_PATH, text=text)
             return JSONResponse({"request_id": rid})  # the request-log row comes with the audio
+        synthesis = state.speak.synthesis(voice, options.format, text, options.speed)
+        headers = audio_headers(voice, len(text))
         chunks = synthesis.chunks()
         first = await anext(chunks, b"")
     except Exception as exc:

@@ -1,4 +1,4 @@
-"""Accepting a `callback=` request: keep its audio durably, queue the job, and answer at once."""
+"""Accepting a `callback=` request: keep its input (audio or text) durably, queue the job, answer at once."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from opengram.accounts.keys import Principal
-from opengram.accounts.models import RequestLog
-from opengram.accounts.usage import record_request
-from opengram.jobs.models import DELIVERING, Job
-from opengram.speech.options import ListenOptions
+from opengram.jobs.models import Job
+from opengram.speech.options import IntelligenceOptions
 from opengram.speech.source import AudioSource
+from opengram.voice.options import SpeakOptions
 
 # Deepgram delivers callbacks to these ports only; a self-hosted operator who allows private
 # addresses (OPENGRAM_FETCH_ALLOW_PRIVATE) may use any.
@@ -40,24 +39,29 @@ async def enqueue(
     caller: Principal,
     request_id: str,
     params: list[tuple[str, str]],
-    options: ListenOptions,
-    url: str | None,
-    source: AudioSource | None,
+    options: IntelligenceOptions | SpeakOptions,  # what carries the callback
+    url: str | None = None,
+    source: AudioSource | None = None,
     *,
     path: str = "/v1/listen",
+    text: str | None = None,
 ) -> None:
-    audio_path = None
+    """Queue the job of `path`: its input is audio (`source`), a URL the worker fetches, or `text`
+    (/v1/read, /v1/speak), and is on disk before we answer: the job must outlive this process."""
+    input_path = None
     if source is not None:
-        # On disk before we answer: the job must outlive this process.
-        audio_path = str(jobs_dir(state.settings) / f"{request_id}.audio")
-        with open(audio_path, "wb") as out:
+        input_path = str(jobs_dir(state.settings) / f"{request_id}.audio")
+        with open(input_path, "wb") as out:
             shutil.copyfileobj(source.file, out)
+    elif text is not None:
+        input_path = str(jobs_dir(state.settings) / f"{request_id}.text")
+        Path(input_path).write_text(text, encoding="utf-8")
     job = Job(
         request_id=request_id,
         project_id=caller.project_id,
         api_key_id=caller.api_key_id,
         params=[list(p) for p in params],
-        audio_path=audio_path,
+        audio_path=input_path,
         url=url,
         sha256=source.sha256 if source is not None else None,
         callback=options.callback,
@@ -67,15 +71,4 @@ async def enqueue(
     )
     async with state.sessions.begin() as session:
         session.add(job)
-    state.jobs.wake.set()
-
-
-async def deliver_later(state, row: RequestLog, job: Job) -> None:
-    """A result made in the request (/v1/read's analysis, /v1/speak's audio) handed to the job worker: the
-    job (status DELIVERING) and its request-log row are written in one transaction, so once made the
-    result is delivered, with retries, whatever restarts."""
-    job.status, job.attempts = DELIVERING, 0
-    async with state.sessions.begin() as session:
-        session.add(job)
-        await record_request(session, row)
     state.jobs.wake.set()

@@ -1,4 +1,5 @@
-"""The job worker: claims due jobs from the table, transcribes, records, and delivers with retries.
+"""The job worker: claims due jobs from the table, runs them (transcribes; or the runner an endpoint gave
+for its path), records, and delivers with retries.
 
 Claims are leases, not locks: a job whose process died is taken again once its lease runs out, so an
 accepted job survives a restart. With PostgreSQL several processes may share the table; each claim is
@@ -15,13 +16,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select, update
 
-from opengram.accounts.models import RequestLog, utcnow
+from opengram.accounts.models import utcnow
 from opengram.accounts.usage import record_request
 from opengram.errors import DeepgramError, InternalError
 from opengram.jobs.delivery import deliver
 from opengram.jobs.models import DELIVERING, DONE, FAILED, QUEUED, RUNNING, Job
+from opengram.jobs.outcome import Outcome, Runner, job_row
 from opengram.speech import legacy
-from opengram.voice.callback import SPEAK_PATH
 from opengram.speech import source as sources
 from opengram.speech.options import ListenOptions
 
@@ -29,9 +30,10 @@ log = logging.getLogger("opengram.jobs")
 
 
 class JobWorker:
-    def __init__(self, state, settings):
+    def __init__(self, state, settings, runners: dict[str, Runner] | None = None):
         self.state = state  # the app's state: sessions, listen service
         self.settings = settings
+        self.runners = runners or {}  # path -> its runner; listen's jobs are run here
         self.wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._client = httpx.AsyncClient(timeout=settings.callback_timeout_s, follow_redirects=False)
@@ -102,23 +104,26 @@ class JobWorker:
         heartbeat = asyncio.create_task(self._heartbeat(job.request_id))
         try:
             if job.status == RUNNING:
-                await self._transcribe(job)
+                await self._run(job)
             if job.status == DELIVERING:
                 await self._deliver(job)
         finally:
             heartbeat.cancel()
 
-    async def _transcribe(self, job: Job) -> None:
-        row = RequestLog(
-            request_id=job.request_id,
-            project_id=job.project_id,
-            api_key_id=job.api_key_id,
-            path=job.path or "/v1/listen",
-            endpoint="listen",
-            method="async",
-            created=job.created,
-            callback=job.callback,
-        )
+    async def _run(self, job: Job) -> None:
+        outcome = await self.runners.get(job.path or "/v1/listen", self._transcribe)(job)
+        # The result and its request-log row are written in one transaction.
+        async with self.state.sessions.begin() as session:
+            stored = await session.get(Job, job.request_id)
+            stored.result, stored.result_code, stored.status, stored.due = outcome.result, outcome.code, DELIVERING, utcnow()
+            stored.audio_path = outcome.body_path
+            await record_request(session, outcome.row)
+        if job.audio_path and job.audio_path != outcome.body_path:  # the input, done with
+            Path(job.audio_path).unlink(missing_ok=True)
+        job.result, job.result_code, job.status, job.audio_path = outcome.result, outcome.code, DELIVERING, outcome.body_path
+
+    async def _transcribe(self, job: Job) -> Outcome:
+        row = job_row(job, "listen")
         source = None
         try:
             options = ListenOptions.parse([tuple(p) for p in job.params])
@@ -150,18 +155,11 @@ class JobWorker:
         finally:
             if source is not None:
                 source.close()
-        # The result and its request-log row are written in one transaction.
-        async with self.state.sessions.begin() as session:
-            stored = await session.get(Job, job.request_id)
-            stored.result, stored.result_code, stored.status, stored.due = result, code, DELIVERING, utcnow()
-            await record_request(session, row)
-        job.result, job.result_code, job.status = result, code, DELIVERING
-        if job.audio_path:
-            Path(job.audio_path).unlink(missing_ok=True)
+        return Outcome(row, result, code)
 
     async def _deliver(self, job: Job) -> None:
         body, headers = job.result, None
-        if job.path == SPEAK_PATH and job.audio_path:  # TTS: the audio file is the body, `result` its headers
+        if job.audio_path:  # a file is the body (TTS audio), and `result` its headers
             body = await asyncio.to_thread(Path(job.audio_path).read_bytes)
             headers = job.result["headers"]
         status = await deliver(self._client, job.callback, job.callback_method, body, job.api_key_id, headers)
@@ -179,5 +177,5 @@ class JobWorker:
                 delay = min(self.settings.callback_backoff_s * 2 ** (attempts - 1), self.settings.callback_backoff_max_s)
                 stored.due = utcnow() + timedelta(seconds=delay)
             ended = stored.status in (DONE, FAILED)
-        if ended and job.audio_path:  # a TTS job's audio, kept until delivered or given up
+        if ended and job.audio_path:  # a body file, kept until delivered or given up
             Path(job.audio_path).unlink(missing_ok=True)

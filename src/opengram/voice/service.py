@@ -76,6 +76,11 @@ def quick_start(parts: list[str]) -> list[str]:
     return [head[:cut].strip(), head[cut:].strip(), *parts[1:]]
 
 
+def audio_headers(voice: Voice, characters: int) -> dict[str, str]:
+    """Spec 4.2's headers of synthesised audio (`dg-request-id` is every response's)."""
+    return {"dg-model-name": voice.name, "dg-model-uuid": voice.uuid, "dg-char-count": str(characters)}
+
+
 class Synthesis:
     """One text's audio in one format. Iterate `chunks()` once; `abort()` stops it between sentences."""
 
