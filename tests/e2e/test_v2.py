@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
+import time
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
 
 from tests import audio
 from tests.callbacks import CallbackReceiver
@@ -173,3 +177,49 @@ def test_callback_delivers_the_v2_shape(server, files, pair):
     assert delivered["metadata"]["request_id"] == r.json()["request_id"]
     assert set(delivered["metadata"]) == {"request_id", "transaction_key", "sha256", "created", "duration", "channels"}
     assert audio.wer("ten of clubs", delivered["results"]["channels"][0]["alternatives"][0]["transcript"]) <= 0.34
+
+
+def stream_v2(server, auth: dict, query: str = "encoding=linear16&sample_rate=16000", path: str = "/v2"):
+    """Seed 003's v2 stream: raw audio in real time, an empty binary message to finish; every message back."""
+    pcm = audio.pcm16(CLIP)
+    step = 16000 * 2 // 4  # 250 ms
+    with connect(f"{server.ws_url}{path}?{query}", additional_headers=auth) as ws:
+        for i in range(0, len(pcm), step):
+            ws.send(pcm[i : i + step])
+            time.sleep(0.25)
+        ws.send(b"")
+        messages = []
+        with pytest.raises(ConnectionClosed):
+            while True:
+                messages.append(json.loads(ws.recv(timeout=60)))
+        return messages, ws.close_code
+
+
+def test_stream_in_the_v2_shape(server, tenant, pair):
+    messages, code = stream_v2(server, basic(*pair))
+    assert code == 1000
+    *results, summary = messages
+    assert set(summary) == {"request_id", "transaction_key", "sha256", "created", "duration", "channels"}
+    assert summary["duration"] == pytest.approx(3.5, abs=0.05) and summary["channels"] == 1
+    assert results and all(
+        set(r) == {"channel_index", "duration", "start", "is_final", "speech_final", "channel", "metadata"}
+        and r["metadata"] == {"request_id": summary["request_id"]} and r["channel_index"] == [0, 1]
+        for r in results
+    )
+    assert any(not r["is_final"] for r in results)  # v2 sent interim results unless told not to
+    finals = [r["channel"]["alternatives"][0] for r in results if r["is_final"]]
+    assert all(set(a) == {"transcript", "confidence", "words"} for a in finals)
+    assert all(set(w) == {"word", "start", "end", "confidence"} for a in finals for w in a["words"])
+    assert audio.wer(audio.reference(CLIP), " ".join(a["transcript"] for a in finals)) <= 0.25
+    row = server.request_row(summary["request_id"])
+    assert (row.path, row.method, row.api_key_id, row.code) == ("/v2", "streaming", pair[0], 200)
+    assert row.duration == pytest.approx(3.5, abs=0.05)
+
+
+def test_stream_without_interims_and_bad_credentials(server, pair):
+    messages, _ = stream_v2(server, basic(*pair), "encoding=linear16&sample_rate=16000&interim_results=false", "/v2/listen")
+    assert all(m["is_final"] for m in messages[:-1])
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{server.ws_url}/v2?encoding=linear16&sample_rate=16000", additional_headers=basic(pair[0], "wrong"))
+    assert refused.value.response.status_code == 401
+    assert refused.value.response.headers["WWW-Authenticate"].startswith("Basic")

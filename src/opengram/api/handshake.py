@@ -4,7 +4,7 @@ Deepgram's way, and echo a browser's auth subprotocol."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TypeVar
 
 from fastapi import WebSocket
@@ -36,12 +36,16 @@ async def deny(websocket: WebSocket, error: DeepgramError, rid: str) -> None:
 
 
 async def admit(
-    websocket: WebSocket, rid: str, kind: str, check: Callable[[], T]
+    websocket: WebSocket,
+    rid: str,
+    kind: str,
+    check: Callable[[], T],
+    authenticate: Callable[[WebSocket], Awaitable[Principal]] = inference_principal,
 ) -> tuple[Principal, AsyncGenerator, T] | None:
     """Authenticate, run `check` (parse and validate the query), and take a concurrency slot of `kind`;
     or answer the refusal before the upgrade and return None. The caller closes the admission when done."""
     try:
-        caller = await inference_principal(websocket)
+        caller = await authenticate(websocket)
         checked = check()
         admission = admitted(kind)(websocket, caller)
         caller = await admission.__anext__()

@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from opengram.accounts.keys import Principal
 from opengram.accounts.usage import open_row, record_request
+from opengram.api.deps import inference_principal
 from opengram.api.handshake import admit, deny, subprotocol
 from opengram.errors import (
     InvalidCallback,
@@ -60,26 +63,43 @@ def parse_stream_options(items: list[tuple[str, str]]) -> ListenOptions:
     return options
 
 
+Shape = Callable[[dict[str, Any]], dict[str, Any] | None]  # a message as another API version sends it, or None
+
+
 @router.websocket("/v1/listen")
 async def listen_stream(websocket: WebSocket) -> None:
+    await serve_stream(websocket, path="/v1/listen")
+
+
+async def serve_stream(
+    websocket: WebSocket,
+    *,
+    path: str,
+    authenticate: Callable[[WebSocket], Awaitable[Principal]] = inference_principal,
+    query: Callable[[list[tuple[str, str]]], list[tuple[str, str]]] | None = None,
+    shape: Shape | None = None,
+) -> None:
+    """One live stream, logged under `path`. The legacy v2 stream differs only in how it authenticates,
+    how it reads its `query` (the parameters it knows, its defaults), and the `shape` of what it sends."""
     rid = websocket.scope["state"]["request_id"]
     state = websocket.app.state
 
     def check():
-        options = parse_stream_options(websocket.query_params.multi_items())
+        items = websocket.query_params.multi_items()
+        options = parse_stream_options(query(items) if query else items)
         spec = state.listen.resolve(options)[0]
         if options.callback and not valid_stream_callback(options.callback, state.settings.fetch_allow_private):
             raise InvalidCallback()
         return options, spec
 
-    admitted_ = await admit(websocket, rid, "streaming", check)
+    admitted_ = await admit(websocket, rid, "streaming", check, authenticate)
     if admitted_ is None:
         return
     caller, admission, (options, spec) = admitted_
     row = open_row(
         rid,
         caller,
-        path="/v1/listen",
+        path=path,
         endpoint="listen",
         method="streaming",
         **options.log_fields(),
@@ -104,7 +124,7 @@ async def listen_stream(websocket: WebSocket) -> None:
         stream = LiveStream(
             options=options, spec=spec, request_id=rid, live=state.live, beam_size=state.settings.beam_size
         )
-        code, reason = await _session(websocket, stream, state.settings.stream_idle_timeout_s, relay)
+        code, reason = await _session(websocket, stream, state.settings.stream_idle_timeout_s, relay, shape)
         row.code, row.message = 200, (None if code == 1000 else reason or str(code))
     except Exception:
         log.exception("stream %s failed", rid)
@@ -133,10 +153,14 @@ async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
 
 
 async def _session(
-    websocket: WebSocket, stream: LiveStream, idle_timeout: float, relay: StreamCallback | None = None
+    websocket: WebSocket,
+    stream: LiveStream,
+    idle_timeout: float,
+    relay: StreamCallback | None = None,
+    shape: Shape | None = None,
 ) -> tuple[int, str]:
     """Run one stream to its end; returns the close code and reason it ended with."""
-    sender = asyncio.create_task(_send_loop(websocket, stream, relay))
+    sender = asyncio.create_task(_send_loop(websocket, stream, relay, shape))
     receiver = asyncio.create_task(_receive_loop(websocket, stream, idle_timeout))
     done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
     if sender in done:  # an error close (StreamClosed) or the client went away while we sent
@@ -165,12 +189,16 @@ async def _session(
     return 1000, "client disconnected"
 
 
-async def _send_loop(websocket: WebSocket, stream: LiveStream, relay: StreamCallback | None) -> tuple[int, str]:
+async def _send_loop(
+    websocket: WebSocket, stream: LiveStream, relay: StreamCallback | None, shape: Shape | None
+) -> tuple[int, str]:
     while True:
         item = await stream.outbox.get()
         if isinstance(item, StreamClosed):
             await _close(websocket, item.code, item.reason)
             return item.code, item.reason
+        if shape is not None and (item := shape(item)) is None:
+            continue
         if relay is not None:
             relay.send(item)
         try:

@@ -1,5 +1,5 @@
-"""The legacy v2 API (seed 003): `POST /v2/listen` and `GET/POST/DELETE /v2/keys`, with
-`Authorization: Basic base64(key:secret)`.
+"""The legacy v2 API (seed 003): `POST /v2/listen`, the live stream at `wss://…/v2`, and
+`GET/POST/DELETE /v2/keys`, with `Authorization: Basic base64(key:secret)`.
 
 A v2 pair is one of our API keys: its `key` is the key's public id (`api_key_id`), its `secret` the
 secret (kept hashed like every secret). So every v1 key also works as a v2 pair, a v2 key is a v1 key, and
@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import HTTPConnection
 
@@ -21,6 +21,7 @@ from opengram.accounts.keys import Principal
 from opengram.api.admission import admitted
 from opengram.api.deps import credentials
 from opengram.api.listen import transcribe_request
+from opengram.api.listen_ws import serve_stream
 from opengram.errors import InsufficientPermissions, InvalidAuth, ResourceNotFound
 from opengram.speech import legacy
 
@@ -36,6 +37,13 @@ PARAMETERS = {
     "model", "version", "language", "punctuate", "profanity_filter", "redact", "diarize", "ner",
     "multichannel", "alternatives", "numerals", "search", "callback", "keywords", "utterances", "utt_split",
 }  # fmt: skip
+
+
+# The live stream's parameters (seed 003), and its default: interim results, which v2 sent unless told not to.
+STREAM_PARAMETERS = (PARAMETERS - {"utterances", "utt_split"}) | {
+    "interim_results", "endpointing", "encoding", "channels", "sample_rate", "callback_method",
+}  # fmt: skip
+STREAM_DEFAULTS = [("interim_results", "true")]
 
 
 def basic_pair(value: str) -> tuple[str, str] | None:
@@ -79,6 +87,21 @@ async def listen(request: Request, caller: Principal = Depends(admitted("prereco
     """Pre-recorded transcription, answered in the v2 shape; with `callback`, the v2 shape is delivered."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k in PARAMETERS]
     return await transcribe_request(request, caller, params, path="/v2/listen", shape=legacy.v2_response)
+
+
+def _stream_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return STREAM_DEFAULTS + [(k, v) for k, v in items if k in STREAM_PARAMETERS]
+
+
+@router.websocket("/v2")
+@router.websocket("/v2/listen")
+async def listen_stream(websocket: WebSocket) -> None:
+    """The v2 live stream (`wss://host/v2`): binary audio in, an empty binary message to finish; v2-shaped
+    results out, then the summary metadata. The v1 stream's machinery, with Basic auth."""
+    await serve_stream(
+        websocket, path=websocket.url.path, authenticate=v2_principal, query=_stream_query,
+        shape=legacy.v2_stream_message,
+    )  # fmt: skip
 
 
 @router.get("/v2/keys")

@@ -1,5 +1,5 @@
-"""The legacy `/v2/listen` response (seed 003), cut from a v1 response: the same transcription, in the
-fields the v2 API had. Pure dict work, shared by the REST route and the callback worker."""
+"""The legacy v2 API's messages (seed 003), cut from v1's: the same transcription, in the fields the v2 API
+had. Pure dict work, shared by the REST route, the callback worker and the v2 stream."""
 
 from __future__ import annotations
 
@@ -37,3 +37,18 @@ def v2_response(v1: dict[str, Any]) -> dict[str, Any]:
             {**_pick(u, _UTTERANCE), "words": _words(u["words"])} for u in v1["results"]["utterances"]
         ]
     return {"metadata": _pick(v1["metadata"], _METADATA), "results": results}
+
+
+def v2_stream_message(v1: dict[str, Any]) -> dict[str, Any] | None:
+    """A live v1 message as the v2 stream sent it: `Results` without `type` and v1's additions, the closing
+    `Metadata` as v2's summary metadata object; v1's VAD events (SpeechStarted, UtteranceEnd) did not exist."""
+    kind = v1.get("type")
+    if kind == "Results":
+        return {
+            **_pick(v1, ("channel_index", "duration", "start", "is_final", "speech_final")),
+            "channel": _channel(v1["channel"]),
+            "metadata": {"request_id": v1["metadata"]["request_id"]},
+        }
+    if kind == "Metadata":
+        return _pick(v1, _METADATA)
+    return None
