@@ -103,7 +103,7 @@ def test_redaction_of_names_and_places():
 
 def test_read_options():
     options = ReadOptions.parse([("summarize", "v2"), ("custom_topic", "a"), ("custom_topic", "b"), ("tag", "t")])
-    assert options.features().summarize and options.custom_topic == ["a", "b"]
+    assert options.intelligence().summarize and options.custom_topic == ["a", "b"]
     assert options.feature_names() == ["summarize", "custom_topic"]
     for bad in [("sentiment", "maybe"), ("custom_intent_mode", "loose"), ("summarize", "v3"), ("custom_topic", " ")]:
         with pytest.raises(InvalidQueryParameter):

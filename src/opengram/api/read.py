@@ -51,14 +51,14 @@ def warnings(options: ReadOptions) -> list[wire.FeatureWarning]:
             type="unsupported_language",
             message=f"`{name}` is only available for English; it was skipped for language `{options.language}`.",
         )
-        for name in options.features().names()
+        for name in options.intelligence().names()
     ]
 
 
 def respond(text: str, options: ReadOptions, rid: str) -> tuple[wire.ReadResponse, int, int]:
     """The response and its token counts (in, out); CPU work, for the scheduler."""
     english = is_english(options.language)
-    analysis = analyze(Document.from_text(text), options.features() if english else Features())
+    analysis = analyze(Document.from_text(text), options.intelligence() if english else Features())
     response = wire.ReadResponse(
         metadata=wire.ReadMetadata(
             request_id=rid,

@@ -24,7 +24,7 @@ from opengram.text import entities as ner
 from opengram.text import sentiment as vader
 from opengram.text import summarize as lexrank
 from opengram.text import wire as text_wire
-from opengram.text.analyze import MODEL_UUIDS, Features, analyze, is_english
+from opengram.text.analyze import MODEL_UUIDS, analyze, is_english
 from opengram.text.document import Document
 
 PATTERN_ENTITIES = ("phone_number", "email_address", "credit_card", "ssn")
@@ -45,19 +45,6 @@ def needs_text(options: ListenOptions) -> bool:
 def check(options: ListenOptions) -> None:
     if options.summarize == "v2" and not options.detect_language and not is_english(options.language):
         raise BadRequest("Summarization v2 not supported for non-English languages")
-
-
-def _features(options: ListenOptions) -> Features:
-    return Features(
-        summarize=options.summarize == "v2",
-        topics=options.topics,
-        custom_topics=tuple(options.custom_topic),
-        topic_mode=options.custom_topic_mode,
-        intents=options.intents,
-        custom_intents=tuple(options.custom_intent),
-        intent_mode=options.custom_intent_mode,
-        sentiment=options.sentiment,
-    )
 
 
 def _doc(words: list[TimedWord]) -> Document:
@@ -124,7 +111,7 @@ def attach(
     `languages[channel]` each channel's language. Returns the tokens (words) in and out."""
     warnings: list[wire.MetadataWarning] = []
     results, metadata = response.results, response.metadata
-    features = _features(options)
+    features = options.intelligence()
     v1 = options.summarize in (True, "v1")
     tokens_in = tokens_out = 0
     if features.any():

@@ -7,7 +7,7 @@ as SDKs pass extras through.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Iterable
+from typing import Annotated, Any, ClassVar, Iterable, Self
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
 
 from opengram.errors import BadRequest, InvalidQueryParameter
 from opengram.speech import redaction
+from opengram.text.analyze import Features
 
 
 def _integral(value: Any) -> Any:
@@ -120,6 +121,43 @@ class IntelligenceOptions(BaseModel):
         if any(len(t) > 128 for t in v):
             raise ValueError("longer than 128 characters")
         return v
+
+    LIST_PARAMS: ClassVar[set[str]] = {"custom_topic", "custom_intent", "tag"}  # keys that repeat
+
+    @classmethod
+    def parse(cls, items: Iterable[tuple[str, str]]) -> Self:
+        raw: dict[str, Any] = {}
+        for key, value in items:
+            if key in cls.LIST_PARAMS:
+                raw.setdefault(key, []).append(value)
+            else:
+                raw[key] = value  # a repeated scalar: the last one wins
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            name = str(exc.errors()[0]["loc"][0])
+            raise InvalidQueryParameter(f"invalid value for `{name}`: {raw.get(name)!r}") from None
+
+    def config(self) -> dict[str, Any]:
+        """The options that differ from their defaults, as the request log's `config`."""
+        return self.model_dump(exclude_defaults=True)
+
+    def summarizes(self) -> bool:
+        """Whether `summarize` asks for the text summary (on /v1/read, any value does)."""
+        return self.summarize is not False
+
+    def intelligence(self) -> Features:
+        """The text intelligence these options ask for."""
+        return Features(
+            summarize=self.summarizes(),
+            topics=self.topics,
+            custom_topics=tuple(self.custom_topic),
+            topic_mode=self.custom_topic_mode,
+            intents=self.intents,
+            custom_intents=tuple(self.custom_intent),
+            intent_mode=self.custom_intent_mode,
+            sentiment=self.sentiment,
+        )
 
 
 class ListenOptions(IntelligenceOptions):
@@ -228,20 +266,11 @@ class ListenOptions(IntelligenceOptions):
             raise ValueError("unknown encoding")
         return v.lower() if v else v
 
+    LIST_PARAMS: ClassVar[set[str]] = LIST_PARAMS
+
     @classmethod
     def parse(cls, items: Iterable[tuple[str, str]]) -> "ListenOptions":
-        raw: dict[str, Any] = {}
-        for key, value in items:
-            if key in LIST_PARAMS:
-                raw.setdefault(key, []).append(value)
-            else:
-                raw[key] = value  # a repeated scalar: the last one wins
-        try:
-            options = cls.model_validate(raw)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            name = ".".join(str(p) for p in err["loc"][:1])
-            raise InvalidQueryParameter(f"invalid value for `{name}`: {raw.get(name)!r}") from None
+        options = super().parse(items)
         # Deepgram counts model tokens; words are a close, cheap stand-in.
         if sum(len(term.split()) for term in options.keyterm) > MAX_KEYTERM_TOKENS:
             raise BadRequest("Keyterm limit exceeded. The maximum number of tokens across all keyterms is 500.")
@@ -261,9 +290,8 @@ class ListenOptions(IntelligenceOptions):
             if name not in _SETTINGS and value != fields[name].default
         ]
 
-    def config(self) -> dict[str, Any]:
-        """The options that differ from their defaults, as the request log's `config`."""
-        return self.model_dump(exclude_defaults=True)
+    def summarizes(self) -> bool:
+        return self.summarize == "v2"  # `true`/`v1` summaries are per alternative, made apart
 
     def log_fields(self) -> dict[str, Any]:
         """What a request-log row records of these options (REST, stream and job alike)."""
