@@ -42,3 +42,11 @@ def matches(labels: list[str], segment_text: str) -> list[tuple[str, float]]:
         if value >= MIN_SHARE:
             out.append((label, round(value, 4)))
     return out
+
+
+def add_matches(found: dict[str, float], labels: list[str], segment_text: str) -> None:
+    """Add the custom labels the segment holds to `found` (label -> confidence); one that is there already,
+    in any case, keeps its spelling and the higher confidence."""
+    for label, confidence in matches(labels, segment_text):
+        key = next((k for k in found if k.lower() == label.lower()), label)
+        found[key] = max(found.get(key, 0.0), confidence)

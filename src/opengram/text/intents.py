@@ -138,9 +138,7 @@ def intents(doc: Document, custom_intents: list[str] = (), mode: str = "extended
     for span, found in zip(doc.sentences, detected):
         text = doc.text_of(span)
         labels = dict(found)
-        for label, confidence in custom.matches(list(custom_intents), text):
-            key = next((k for k in labels if k.lower() == label.lower()), label)
-            labels[key] = max(labels.get(key, 0.0), confidence)
+        custom.add_matches(labels, list(custom_intents), text)
         if labels:
             segments.append(
                 wire.IntentSegment(

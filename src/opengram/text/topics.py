@@ -69,9 +69,7 @@ def topics(doc: Document, custom_topics: list[str] = (), mode: str = "extended")
             if not phrase_stems & seen and pattern.search(lowered):
                 found.setdefault(_label(phrase), confidence)
                 seen |= phrase_stems
-        for label, confidence in custom.matches(list(custom_topics), text):
-            key = next((k for k in found if k.lower() == label.lower()), label)
-            found[key] = max(found.get(key, 0.0), confidence)
+        custom.add_matches(found, list(custom_topics), text)
         if found:
             segments.append(
                 wire.TopicSegment(
