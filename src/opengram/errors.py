@@ -7,6 +7,7 @@ for path parsing. One handler in `app.py` renders them all.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 
@@ -204,3 +205,12 @@ class UnsupportedMediaType(DeepgramError):
 
 class ResourceNotFound(DeepgramError):
     status, code, message = 404, "NOT_FOUND", "The specified resource was not found."
+
+
+def client_error(exc: BaseException, log: logging.Logger, what: str) -> DeepgramError:
+    """What the client is told of `exc`: itself when it is one of ours, else a 500; the unexpected one is
+    logged with its traceback, as `what` failed."""
+    if isinstance(exc, DeepgramError):
+        return exc
+    log.exception("%s failed", what)
+    return InternalError()

@@ -18,6 +18,7 @@ from opengram.errors import (
     DeepgramError,
     InternalError,
     InvalidCallback,
+    client_error,
 )
 from opengram.jobs import accept
 from opengram.jobs.models import Job
@@ -124,8 +125,6 @@ async def read_job(state, job: Job) -> Outcome:
         response, row.tokens_in, row.tokens_out = done
         result, row.code = response.wire(), 200
     except Exception as exc:
-        error = exc if isinstance(exc, DeepgramError) else InternalError()
-        if not isinstance(exc, DeepgramError):
-            log.exception("read %s failed", job.request_id)
+        error = client_error(exc, log, f"read {job.request_id}")
         result, row.code, row.message = error.body(job.request_id), error.status, error.message
     return Outcome(row, result, row.code)

@@ -25,9 +25,8 @@ from opengram.api import text_body
 from opengram.api.admission import admitted
 from opengram.api.deps import request_id
 from opengram.errors import (
-    DeepgramError,
-    InternalError,
     InvalidCallback,
+    client_error,
 )
 from opengram.jobs import accept
 from opengram.voice.callback import SPEAK_PATH
@@ -81,9 +80,7 @@ async def speak(request: Request, caller: Principal = Depends(admitted("tts"))):
     except Exception as exc:
         if synthesis is not None:
             synthesis.abort()
-        error = exc if isinstance(exc, DeepgramError) else InternalError()
-        if not isinstance(exc, DeepgramError):
-            log.exception("speak %s failed", rid)
+        error = client_error(exc, log, f"speak {rid}")
         row.code, row.message = error.status, error.message
         async with state.sessions.begin() as session:
             await record_request(session, row)

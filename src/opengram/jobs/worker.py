@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from opengram.accounts.models import utcnow
 from opengram.accounts.usage import record_request
-from opengram.errors import DeepgramError, InternalError
+from opengram.errors import client_error
 from opengram.jobs.delivery import deliver
 from opengram.jobs.models import DELIVERING, DONE, FAILED, QUEUED, RUNNING, Job
 from opengram.jobs.outcome import Outcome, Runner, job_row
@@ -147,9 +147,7 @@ class JobWorker:
             if job.path == "/v2/listen":
                 result = legacy.v2_response(result)
         except Exception as exc:  # the job's own failure: reported to the callback, never retried
-            error = exc if isinstance(exc, DeepgramError) else InternalError()
-            if not isinstance(exc, DeepgramError):
-                log.exception("job %s failed", job.request_id)
+            error = client_error(exc, log, f"job {job.request_id}")
             row.code, row.message = error.status, error.message
             result, code = error.body(job.request_id), error.status
         finally:

@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 
-from opengram.errors import DeepgramError, InternalError
+from opengram.errors import client_error
 from opengram.jobs.accept import jobs_dir
 from opengram.jobs.models import Job
 from opengram.jobs.outcome import Outcome, job_row, read_input
@@ -43,9 +43,7 @@ async def speak_job(state, job: Job) -> Outcome:
         headers = {**audio_headers(voice, len(text)), "content-type": synthesis.format.content_type}
         row.code = 200
     except Exception as exc:
-        error = exc if isinstance(exc, DeepgramError) else InternalError()
-        if not isinstance(exc, DeepgramError):
-            log.exception("speak callback %s failed", job.request_id)
+        error = client_error(exc, log, f"speak callback {job.request_id}")
         row.code, row.message = error.status, error.message
         body = error.body(job.request_id)
         is_json = isinstance(body, dict)
