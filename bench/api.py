@@ -38,7 +38,7 @@ import httpx
 import psycopg
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import make_url
-from common import free_port, machine  # bench/common.py: run as `python bench/<name>.py`
+from common import free_port, machine, wait_healthy  # bench/common.py: run as `python bench/<name>.py`
 
 from opengram.accounts.models import RequestLog
 from opengram.store.db import sync_url
@@ -72,18 +72,8 @@ def start_server(db: Database, tmp: Path) -> tuple[subprocess.Popen, str, str]:
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((tmp / f"server-{db.kind}.log").read_text())
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url, key
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    wait_healthy(proc, url, tmp / f"server-{db.kind}.log")
+    return proc, url, key
 
 
 def fill_log(db: Database, project_id: str, key_ids: list[str], rows: int) -> float:

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
-from common import AUDIO_DIR, free_port, machine  # bench/common.py: run as `python bench/<name>.py`
+from common import AUDIO_DIR, free_port, machine, wait_healthy  # bench/common.py: run as `python bench/<name>.py`
 
 TARGET = 1.10
 
@@ -63,18 +63,7 @@ def run_server_side(paths: list[Path], args, workdir: Path) -> dict[str, dict]:
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=600, headers={"Authorization": f"Token {key}"}) as client:
-            deadline = time.monotonic() + 180
-            while True:  # startup migrates the database and loads the model
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-                try:
-                    if client.get("/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server not healthy after 180 s:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
+            wait_healthy(proc, base, log_path)
 
             def listen(path: Path, body: bytes) -> tuple[float, dict]:
                 t0 = time.perf_counter()

@@ -36,9 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
-import httpx
 import numpy as np
-from common import AUDIO_DIR, free_port, machine  # bench/common.py: run as `python bench/<name>.py`
+from common import AUDIO_DIR, free_port, machine, wait_healthy  # bench/common.py: run as `python bench/<name>.py`
 
 RATE = 16000
 CHUNK_S = 0.05
@@ -158,18 +157,8 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
     log = open(workdir / "server.log", "wb")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "server.log").read_text()[-3000:])
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return proc, url, key
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("server not healthy after 180 s")
-        time.sleep(0.2)
+    wait_healthy(proc, url, workdir / "server.log")
+    return proc, url, key
 
 
 def wav_bytes(samples: np.ndarray) -> bytes:

@@ -35,7 +35,7 @@ from pathlib import Path
 import av
 import httpx
 import websockets
-from common import free_port, machine  # bench/common.py: run as `python bench/<name>.py`
+from common import free_port, machine, wait_healthy  # bench/common.py: run as `python bench/<name>.py`
 
 TARGET_FIRST_BYTE_MS = 200
 TEXTS = [
@@ -68,18 +68,8 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "server.log").read_text())
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url, key
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    wait_healthy(proc, url, workdir / "server.log")
+    return proc, url, key
 
 
 def audio_seconds(data: bytes, encoding: str) -> float:
