@@ -1,5 +1,5 @@
 """What every WebSocket endpoint (listen, speak) does at the handshake: refuse before the upgrade in
-Deepgram's way, and echo a browser's auth subprotocol."""
+Deepgram's way, and echo a browser's auth subprotocol; and at the end: close without minding a gone peer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from fastapi import WebSocket
 from fastapi.responses import JSONResponse
+from starlette.websockets import WebSocketState
 
 from opengram.accounts.keys import Principal
 from opengram.api.admission import admitted
@@ -33,6 +34,15 @@ async def deny(websocket: WebSocket, error: DeepgramError, rid: str) -> None:
     """An HTTP answer instead of the upgrade, with `dg-request-id` and `dg-error` (SDKs read the status)."""
     headers = {**error.headers, "dg-request-id": rid, "dg-error": error.message}
     await websocket.send_denial_response(JSONResponse(error.body(rid), status_code=error.status, headers=headers))
+
+
+async def close_quietly(websocket: WebSocket, code: int, reason: str = "") -> None:
+    """Send the close frame if both sides are still open; a peer that is already gone is no error."""
+    if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
+        try:
+            await websocket.close(code, reason)
+        except Exception:
+            pass
 
 
 async def admit(

@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketDisconnect
 
 from opengram.accounts.keys import Principal
 from opengram.accounts.usage import open_row, record_request
 from opengram.api.deps import inference_principal
-from opengram.api.handshake import admit, deny, subprotocol
+from opengram.api.handshake import admit, close_quietly, deny, subprotocol
 from opengram.errors import (
     InvalidCallback,
     InvalidQueryParameter,
@@ -129,7 +129,7 @@ async def serve_stream(
     except Exception:
         log.exception("stream %s failed", rid)
         row.code, row.message = 500, "internal error"
-        await _close(websocket, 1011, "NET-0000")
+        await close_quietly(websocket, 1011, "NET-0000")
     finally:
         if stream is not None:
             stream.abort()
@@ -142,14 +142,6 @@ async def serve_stream(
         async with state.sessions.begin() as session:
             await record_request(session, row)
         await admission.aclose()
-
-
-async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
-    if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
-        try:
-            await websocket.close(code, reason)
-        except Exception:
-            pass
 
 
 async def _session(
@@ -184,7 +176,7 @@ async def _session(
     sender.cancel()
     await asyncio.gather(sender, return_exceptions=True)
     if kind == "idle":
-        await _close(websocket, 1011, "NET-0001")
+        await close_quietly(websocket, 1011, "NET-0001")
         return 1011, "NET-0001"
     return 1000, "client disconnected"
 
@@ -195,7 +187,7 @@ async def _send_loop(
     while True:
         item = await stream.outbox.get()
         if isinstance(item, StreamClosed):
-            await _close(websocket, item.code, item.reason)
+            await close_quietly(websocket, item.code, item.reason)
             return item.code, item.reason
         if shape is not None and (item := shape(item)) is None:
             continue

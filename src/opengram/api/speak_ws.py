@@ -21,11 +21,10 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import (
     WebSocketDisconnect,
     WebSocketDisconnected,
-    WebSocketState,
 )
 
 from opengram.accounts.usage import open_row, record_request
-from opengram.api.handshake import admit, subprotocol
+from opengram.api.handshake import admit, close_quietly, subprotocol
 from opengram.engines.voices import Voice
 from opengram.errors import DeepgramError
 from opengram.voice.options import SpeakOptions
@@ -126,12 +125,8 @@ class SpeakSession:
             self.current.abort()
 
     async def _close(self, code: int, reason: str = "") -> None:
-        if self.ws.application_state == WebSocketState.CONNECTED and self.ws.client_state == WebSocketState.CONNECTED:
-            try:
-                async with self._send_lock:
-                    await self.ws.close(code, reason)
-            except Exception:
-                pass
+        async with self._send_lock:  # after any frame being sent
+            await close_quietly(self.ws, code, reason)
 
     def _busy(self) -> bool:
         return bool(self.queue) or self.current is not None
