@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deepgram import DeepgramClient
+from deepgram.listen.v1.types import ListenV1Configure
 from websockets.exceptions import ConnectionClosed
 
 CHUNK_S = 0.05  # 50 ms messages, as Deepgram's own load test sends them
@@ -16,11 +17,12 @@ CHUNK_S = 0.05  # 50 ms messages, as Deepgram's own load test sends them
 
 @dataclass
 class Step:
-    kind: str  # audio, finalize, keepalive, sleep, close, empty
+    kind: str  # audio, finalize, keepalive, sleep, close, empty, configure
     data: bytes = b""
     bytes_per_second: float = 32000.0
     pace: float = 1.0  # 1.0 = real time, 4.0 = four times faster
     seconds: float = 0.0
+    message: dict[str, Any] = field(default_factory=dict)  # a configure step's fields
 
 
 def audio(data: bytes, bytes_per_second: float, pace: float = 1.0) -> Step:
@@ -29,6 +31,11 @@ def audio(data: bytes, bytes_per_second: float, pace: float = 1.0) -> Step:
 
 def sleep(seconds: float) -> Step:
     return Step("sleep", seconds=seconds)
+
+
+def configure(**fields: Any) -> Step:
+    """Deepgram's mid-stream `Configure` (`keyterms`, `features`), sent with the SDK's `send_configure`."""
+    return Step("configure", message=fields)
 
 
 FINALIZE, KEEPALIVE, CLOSE, EMPTY = Step("finalize"), Step("keepalive"), Step("close"), Step("empty")
@@ -102,6 +109,8 @@ def stream(client: DeepgramClient, steps: list[Step], **options) -> Session:
                         sock.send_close_stream()
                     elif step.kind == "empty":
                         sock.send_media(b"")
+                    elif step.kind == "configure":
+                        sock.send_configure(ListenV1Configure(**step.message))
             except Exception as exc:  # the server may close first (idle, bad audio): that is what some tests check
                 session.error = exc
 

@@ -224,4 +224,6 @@ async def _receive_loop(websocket: WebSocket, stream: LiveStream, idle_timeout: 
         if kind == "Finalize":
             channel = control.get("channel")
             await stream.control("finalize", channel if isinstance(channel, int) else None)
+        elif kind == "Configure":
+            stream.outbox.put_nowait(stream.configure(control))
         # KeepAlive (and anything unknown) only resets the idle timer.

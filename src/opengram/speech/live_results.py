@@ -89,24 +89,25 @@ class ResultBuilder:
         speech_final: bool = False,
         from_finalize: bool = False,
         language: str | None = None,
+        options: ListenOptions | None = None,
     ) -> dict[str, Any]:
-        """`language`: what the segment was decoded as; with `language=multi` its words say so."""
-        punctuated = self.options.punctuated
-        multi = self.options.language == MULTI
+        """`language`: what the segment was decoded as; with `language=multi` its words say so. `options`:
+        those the segment was cut under, when a Configure has changed the stream's since."""
+        options = options or self.options
+        punctuated = options.punctuated
+        multi = options.language == MULTI
         if multi and language:
             words = tag_language(words, language)
         alternative: dict[str, Any] = {
             "transcript": text_of(words, punctuated),
             "confidence": confidence_of(words),
-            "words": [w.model_dump(exclude_none=True) for w in wire_words(words, self.options)],
+            "words": [w.model_dump(exclude_none=True) for w in wire_words(words, options)],
         }
         if multi:
             alternative["languages"] = languages_of(words)
         body: dict[str, Any] = {"alternatives": [alternative]}
-        if self.options.search:
-            body["search"] = [
-                {"query": q, "hits": [vars(h) for h in search(words, q)]} for q in self.options.search
-            ]
+        if options.search:
+            body["search"] = [{"query": q, "hits": [vars(h) for h in search(words, q)]} for q in options.search]
         message = {
             "type": "Results",
             "channel_index": [channel, self.channels()],
@@ -118,6 +119,6 @@ class ResultBuilder:
             "channel": body,
             "metadata": self.metadata,
         }
-        if is_final and self.options.detect_entities:  # on finals only, [] when there are none
+        if is_final and options.detect_entities:  # on finals only, [] when there are none
             message["entities"] = [e.model_dump() for e in intelligence.entities(words)] if words else []
         return message

@@ -45,6 +45,7 @@ class FinalDecode(DecodeJob):
         self.cut = cut
         self.placed: list[TimedWord] = []  # the words before text features, for a later merge (no_delay)
         self.language = "en"
+        self.options = stream.options  # as they were when the segment was cut (a Configure applies to later ones)
         assert cut.audio is not None
         self.window = Window(cut.audio, cut.speech, stream.decode_options, final=True)
 
@@ -54,13 +55,13 @@ class FinalDecode(DecodeJob):
         if outcome is not None:
             self.placed = self.stream.builder.placed(outcome, cut.audio_start, cut.speech, (cut.start, cut.end), cut.keep_from)
             self.language = outcome.transcript.language if outcome.transcript else "en"
-            words = postprocess(self.placed, self.stream.options, self.language) if self.placed else []
+            words = postprocess(self.placed, self.options, self.language) if self.placed else []
         speakers = self.stream.speakers(cut.channel)
         if speakers is not None and words:
             words = speakers.label(cut.audio, cut.speech, words, cut.audio_start / RATE)
         return self.stream.builder.results(
             cut.channel, cut.start, cut.end, words, is_final=True, speech_final=cut.speech_final,
-            from_finalize=cut.from_finalize, language=self.language,
+            from_finalize=cut.from_finalize, language=self.language, options=self.options,
         )  # fmt: skip
 
 

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from opengram.engines.registry import ModelSpec
-from opengram.speech import formatting, live_audio
+from opengram.speech import formatting, live_audio, live_configure
 from opengram.speech.live_diarize import OnlineSpeakers
 from opengram.speech.live_results import ResultBuilder, round_time
 from opengram.speech.live_schedule import LiveScheduler, FinalDecode, DecodeJob
@@ -111,10 +111,8 @@ class LiveStream:
         self.request_id = request_id
         self.live = live
         self.config = StreamConfig.of(options)
-        self.decode_options = replace(
-            decode_options(options.model_copy(update={"filler_words": False, "detect_language": []}), beam_size),
-            initial_prompt=None,
-        )
+        self._beam_size = beam_size
+        self.decode_options = self._decode_options(options)
         self.created = iso_now()
         self.sha256 = hashlib.sha256()
         self.bytes = 0
@@ -131,7 +129,7 @@ class LiveStream:
         self._held: dict[int, _Slot] = {}  # a final waiting for the rest of a number (no_delay=false)
         # Entities are only formatted (so only worth waiting for) with smart_format or numerals; diarized
         # words carry speakers that a merge would lose.
-        self._holds = (options.smart_format or options.numerals) and not options.no_delay and not self._diarize
+        self._holds = self._holds_entities(options)
         self._last_word_end: dict[int, float | None] = {}
         self._utterance_sent: dict[int, bool] = {}
         self._open_speech: dict[int, int | None] = {}
@@ -144,7 +142,29 @@ class LiveStream:
         self._thread = threading.Thread(target=self._ingest, name=f"stream-{request_id[:8]}", daemon=True)
         self._thread.start()
 
+    def _decode_options(self, options: ListenOptions):
+        stream_options = options.model_copy(update={"filler_words": False, "detect_language": []})
+        return replace(decode_options(stream_options, self._beam_size), initial_prompt=None)
+
+    def _holds_entities(self, options: ListenOptions) -> bool:
+        return (options.smart_format or options.numerals) and not options.no_delay and not self._diarize
+
     # --- event loop side: input ---
+
+    def configure(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Deepgram's mid-stream `Configure`: applied to every segment cut from now on (a segment already
+        cut keeps the options it was cut under). Returns the ConfigureSuccess or ConfigureFailure."""
+        try:
+            options, report = live_configure.configured(self.options, message)
+        except live_configure.ConfigureRefused as refused:
+            return {"type": "ConfigureFailure", "request_id": self.request_id, "code": refused.code,
+                    "description": refused.description}  # fmt: skip
+        self.options = options
+        self.decode_options = self._decode_options(options)
+        self.builder.options = options
+        self._holds = self._holds_entities(options)
+        return {"type": "ConfigureSuccess", "request_id": self.request_id, **report}
+
 
     async def feed(self, data: bytes) -> None:
         """Audio from the client. Waits (back-pressure) while the ingest thread is behind."""
