@@ -191,3 +191,37 @@ def test_keyterm_limit(server):
     )  # fmt: skip
     assert r.status_code == 400
     assert r.json()["err_msg"] == "Keyterm limit exceeded. The maximum number of tokens across all keyterms is 500."
+
+
+def test_redaction_tokens_are_upper_case_everywhere(client, server):
+    """One form of token on REST (with and without punctuate), on a stream and on the legacy /v2: `[NUMBER_1]`,
+    as Deepgram writes `[SSN_1]` and `[CREDIT_CARD_1]`, in `word`, `punctuated_word` and the transcript."""
+    from tests import live
+    from tests.e2e.test_v2 import basic
+    from tests.tenants import make_tenant
+
+    def check(words: list[dict], transcript: str) -> None:
+        tokens = [w for w in words if w["word"].startswith("[")]
+        assert tokens and all(re.fullmatch(r"\[NUMBER_\d+\]", w["word"]) for w in tokens), words
+        assert all(w.get("punctuated_word", w["word"]).strip(".,?!").isupper() for w in tokens), words
+        assert "[NUMBER_1]" in transcript and "[number" not in transcript, transcript
+
+    for punctuate in (False, True):
+        alt = first_alt(listen(client, "cards_005.wav", redact="numbers", punctuate=punctuate))
+        check([w.dict(exclude_none=True) for w in alt.words], alt.transcript)
+
+    session = live.stream(
+        client, [live.audio(audio.pcm16("cards_005.wav"), 32000, pace=4.0), live.CLOSE],
+        encoding="linear16", sample_rate=16000, redact="numbers",
+    )  # fmt: skip
+    words = [w for r in session.finals for w in r["channel"]["alternatives"][0]["words"]]
+    check(words, session.transcript())
+
+    tenant = make_tenant(server.db, "Redacting v2")
+    pair = httpx.post(f"{server.url}/v2/keys", json={"label": "v2"}, headers={"Authorization": f"Token {tenant.keys['member']}"}).json()
+    r = httpx.post(
+        f"{server.url}/v2/listen", params={"redact": "true"}, content=audio.read("cards_005.wav"),
+        headers={**basic(pair["key"], pair["secret"]), "Content-Type": "audio/wav"}, timeout=60,
+    )  # fmt: skip
+    alt = r.json()["results"]["channels"][0]["alternatives"][0]
+    check(alt["words"], alt["transcript"])
