@@ -65,6 +65,23 @@ def test_spoken_numbers_share_the_time():
     assert all(a.end == pytest.approx(b.start) for a, b in zip(out[1:], out[2:]))
 
 
+@pytest.mark.parametrize(
+    "said,written",
+    [
+        ("The code is zero, five, nine, five, five.", "The code is 05955."),
+        ("zero five nine five five", "05955"),
+        ("my zip is nine, oh, two, one, oh, and the rest", "my zip is 90210, and the rest"),
+        ("One, two, three.", "1, 2, 3."),  # counting keeps its commas
+        ("five, four, three, two, one", "5, 4, 3, 2, 1"),  # and so does a countdown
+        ("call five five five, one two three four five six seven", "call 555-123-4567"),
+        ("seats four and five", "seats 4 and 5"),
+        ("Oh, five people came.", "Oh, 5 people came."),
+    ],
+)
+def test_smart_format_digit_strings(said, written):
+    assert S(formatting.smart_format(W(said))) == written
+
+
 def test_measurements():
     assert S(formatting.measurements(formatting.written_numbers(W("take five milligrams and walk ten kilometers")))) == (
         "take 5 mg and walk 10 km"

@@ -225,3 +225,18 @@ def test_redaction_tokens_are_upper_case_everywhere(client, server):
     )  # fmt: skip
     alt = r.json()["results"]["channels"][0]["alternatives"][0]
     check(alt["words"], alt["transcript"])
+
+
+def test_smart_format_writes_digits_said_one_by_one_as_one_number(client, server):
+    """"zero five nine five five" is one number to Deepgram (05955), while counting keeps its commas. Speech
+    made by our own /v1/speak: no shared recording reads out a code."""
+    spoken = httpx.post(
+        f"{server.url}/v1/speak", params={"encoding": "linear16", "container": "wav"},
+        json={"text": "The code is zero five nine five five. Now count: one, two, three."},
+        headers={"Authorization": f"Token {server.key}"}, timeout=60,
+    ).content  # fmt: skip
+    alt = first_alt(client.listen.v1.media.transcribe_file(request=spoken, smart_format=True))
+    assert "05955" in alt.transcript, alt.transcript
+    assert "1, 2, 3" in alt.transcript, alt.transcript
+    token = next(w for w in alt.words if w.word == "05955")
+    assert token.start < token.end

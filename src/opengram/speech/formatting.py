@@ -95,6 +95,7 @@ CARDINALS = set(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety".split()
 )
+DIGITS = {name: str(i) for i, name in enumerate("zero one two three four five six seven eight nine".split())} | {"oh": "0"}
 _SCALES = {"hundred", "thousand", "million", "billion", "trillion", "point", "oh", "and", "a"}
 _JOINERS = {"and", "a"}  # "one hundred and five", "a hundred"
 
@@ -115,6 +116,18 @@ def _number_run(words: list[TimedWord], i: int) -> int:
     return j
 
 
+def _in_digit_string(words: list[TimedWord], i: int) -> bool:
+    """Whether words[i] is one of three or more digits said one by one ("nine, oh, two"), so that "oh" is a
+    zero there and an interjection elsewhere ("Oh, five people")."""
+    left = i
+    while left > 0 and words[left - 1].word in DIGITS:
+        left -= 1
+    right = i + 1
+    while right < len(words) and words[right].word in DIGITS:
+        right += 1
+    return right - left >= 3
+
+
 def written_numbers(words: list[TimedWord]) -> list[TimedWord]:
     """Numbers said in words become digits ("nine hundred" -> "900"), as Deepgram's `numerals`."""
     out: list[TimedWord] = []
@@ -132,7 +145,12 @@ def written_numbers(words: list[TimedWord]) -> list[TimedWord]:
         beside = [words[k] for k in (i - 1, j) if 0 <= k < len(words)]
         counted = any(w.word in CARDINALS or _is_number(w) for w in beside)
         keep = len(run) == 1 and (spoken not in CARDINALS or (spoken == "one" and not counted))
-        converted = spoken.split() if keep else alpha2digit(spoken, "en", threshold=0).split()
+        if all(w.word in DIGITS for w in run) and (len(run) > 1 or _in_digit_string(words, i)):
+            # Digits said one by one ("nine oh two one oh", "nine, oh, two") stay one token each, for smart
+            # format to join; alpha2digit would pair some of them ("05 9 5") and leave "oh" alone.
+            converted = [DIGITS[w.word] for w in run]
+        else:
+            converted = spoken.split() if keep else alpha2digit(spoken, "en", threshold=0).split()
         if converted == spoken.split():
             out.extend(run)
         else:
@@ -246,8 +264,17 @@ def _attach_symbols(words: list[TimedWord]) -> list[TimedWord]:
     return out
 
 
-def _phone_numbers(words: list[TimedWord]) -> list[TimedWord]:
-    """Runs of single digits that make a 7, 10 or 11 digit number become a phone number."""
+def _counting(digits: list[int]) -> bool:
+    """"one, two, three" (or a countdown): a count, not a number."""
+    steps = {b - a for a, b in zip(digits, digits[1:])}
+    return steps in ({1}, {-1})
+
+
+def _digit_runs(words: list[TimedWord]) -> list[TimedWord]:
+    """Digits said one by one become one number, as Deepgram writes them: a run that makes a 7, 10 or 11
+    digit number is a phone number ("555-123-4567"), any other run of three or more single digits is
+    written together ("zero five nine five five" -> "05955"). Commas between the digits (Whisper's
+    "0, 5, 9") do not end the run; counting ("one, two, three") keeps its commas."""
     out: list[TimedWord] = []
     i = 0
     while i < len(words):
@@ -256,18 +283,26 @@ def _phone_numbers(words: list[TimedWord]) -> list[TimedWord]:
         while j < len(words) and re.fullmatch(r"\d+", words[j].word) and len(digits) < 11:
             digits += words[j].word
             j += 1
-            if trailing_punct(words[j - 1].punctuated).strip():
+            if trailing_punct(words[j - 1].punctuated).strip() not in ("", ","):
                 break
-        if j - i >= 3 and len(digits) in (7, 10, 11):
-            d = digits[-10:] if len(digits) >= 10 else digits
-            text = f"{d[:3]}-{d[3:6]}-{d[6:]}" if len(d) == 10 else f"{d[:3]}-{d[3:]}"
-            if len(digits) == 11:
-                text = digits[0] + "-" + text
-            out.append(join_span(words[i:j], text + trailing_punct(words[j - 1].punctuated)))
-            i = j
-        else:
+        run = words[i:j]
+        singles = [int(w.word) for w in run if len(w.word) == 1]
+        tail = trailing_punct(run[-1].punctuated) if run else ""
+        text = None
+        if len(run) >= 3 and not (len(singles) == len(run) and _counting(singles)):
+            if len(digits) in (7, 10, 11):
+                d = digits[-10:] if len(digits) >= 10 else digits
+                text = f"{d[:3]}-{d[3:6]}-{d[6:]}" if len(d) == 10 else f"{d[:3]}-{d[3:]}"
+                if len(digits) == 11:
+                    text = digits[0] + "-" + text
+            elif len(singles) == len(run):
+                text = digits
+        if text is None:
             out.append(words[i])
             i += 1
+            continue
+        out.append(join_span(run, leading_punct(run[0].punctuated) + text + tail))
+        i = j
     return out
 
 
@@ -300,7 +335,7 @@ def emails_and_urls(words: list[TimedWord]) -> list[TimedWord]:
 
 
 def smart_format(words: list[TimedWord]) -> list[TimedWord]:
-    return emails_and_urls(_phone_numbers(_attach_symbols(written_numbers(words))))
+    return emails_and_urls(_digit_runs(_attach_symbols(written_numbers(words))))
 
 
 # --- alphanumeric strings (the legacy `ner`) -----------------------------------------------------------------
