@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from deepgram.core.api_error import ApiError
+from deepgram.speak.v1.types import SpeakV1Text
 
 from opengram.accounts.billing import add_credit
 from opengram.accounts.models import Project
@@ -313,13 +314,33 @@ def test_text_plain_body_and_text_from_url(server, text_site):
     assert r.status_code == 400 and r.json()["err_code"] == "REMOTE_CONTENT_ERROR"
 
 
-def test_speed_changes_the_duration(server):
+def test_speed_changes_the_duration(client):
+    """Aura-2's `speed` (0.7-1.5) through the SDK, on REST and on the WebSocket; outside the range, 400."""
     text = "Good morning everyone, and thank you for joining the weekly planning meeting."
-    slow = decode(speak(server, text, speed=0.7, encoding="linear16").content).duration
-    fast = decode(speak(server, text, speed=1.5, encoding="linear16").content).duration
+
+    def rest(speed: float) -> float:
+        return decode(b"".join(client.speak.v1.audio.generate(text=text, encoding="linear16", speed=speed))).duration
+
+    def socket(speed: float) -> float:
+        with client.speak.v1.connect(model="aura-2-thalia-en", encoding="linear16", sample_rate=16000, speed=speed) as conn:
+            conn.send_text(SpeakV1Text(text=text))
+            conn.send_flush()
+            data = bytearray()
+            while not hasattr(msg := conn.recv(), "sequence_id"):
+                data += msg if isinstance(msg, bytes) else b""
+            conn.send_close()
+        return decode(bytes(data), "linear16", "none", 16000).duration
+
     # 1.5 / 0.7 = 2.1 in speaking rate; Piper's durations are stochastic and do not scale all the way
     # (measured 1.7 to 1.8).
-    assert slow > 1.4 * fast, (slow, fast)
+    for measure in (rest, socket):
+        slow, fast = measure(0.7), measure(1.5)
+        assert slow > 1.4 * fast, (measure.__name__, slow, fast)
+    for speed in (0.5, 1.6):
+        with pytest.raises(ApiError) as err:
+            b"".join(client.speak.v1.audio.generate(text=text, speed=speed))
+        assert err.value.status_code == 400 and err.value.body["err_code"] == "INVALID_QUERY_PARAMETER"
+        assert "`speed` must be between 0.7 and 1.5" in err.value.body["err_msg"]
 
 
 def test_admission_permissions_limits_and_credit(server):
