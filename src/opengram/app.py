@@ -118,11 +118,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine_for(settings.database_url)
         app.state.sessions = session_factory(engine, info={"pricing": Pricing(settings.prices)})
         async with app.state.sessions.begin() as session:
-            created = await bootstrap(session, settings.bootstrap_key)
+            created = await bootstrap(session, settings.bootstrap_key, starting_credit=settings.starting_credit)
             app.state.token_signing_key = await tokens.signing_key(session)
         if created is not None:
             project, secret = created
-            print(f"Created project {project.project_id} with an admin API key (shown once):\n{secret}", flush=True)
+            print(f"Created project {project.project_id} with its owner's API key (shown once):\n{secret}", flush=True)
         registry = build_registry(settings)
         await asyncio.to_thread(registry.engine, registry.default)  # load and verify before serving
         scheduler = Scheduler(settings.workers, settings.queue_size)

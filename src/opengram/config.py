@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Billing: USD per audio minute by model name, `*` for any other, as JSON
     # (`OPENGRAM_PRICES='{"nova-3": 0.0043, "*": 0.0043}'`). Empty: requests are free and balances stay put.
     prices: dict[str, float] = {}
+    # USD every new project's balance starts with (a `promotional` purchase); 0: projects start at zero and,
+    # never credited, are never refused. Existing projects keep what they have.
+    starting_credit: float = 0.0
     # Concurrent requests per project (Deepgram's defaults); a project may override them.
     limit_prerecorded: int = 100
     limit_streaming: int = 50

@@ -118,10 +118,39 @@ def test_empty_balance_without_overage_answers_402(priced):
     assert transcribe(priced, tenant.keys["member"]).status_code == 200
 
 
-def test_projects_without_balances_are_never_refused(priced):
+def test_every_project_has_one_balance_and_uncredited_ones_are_never_refused(priced):
     tenant = make_tenant(priced.db, "Free")
-    assert transcribe(priced, tenant.keys["member"]).status_code == 200
-    assert sdk_client(priced, tenant.keys["admin"]).manage.v1.projects.billing.balances.list(tenant.project_id).balances == []
+    admin = sdk_client(priced, tenant.keys["admin"])
+    [balance] = admin.manage.v1.projects.billing.balances.list(tenant.project_id).balances
+    assert balance.amount == 0 and balance.units == "usd" and balance.balance_id
+    assert transcribe(priced, tenant.keys["member"]).status_code == 200  # never credited: runs free, below zero
+    [after] = admin.manage.v1.projects.billing.balances.list(tenant.project_id).balances
+    assert after.balance_id == balance.balance_id and after.amount < 0
+    assert admin.manage.v1.projects.billing.balances.get(tenant.project_id, balance.balance_id).amount == after.amount
+    credit(priced.db, tenant.project_id, 2.0)
+    credit(priced.db, tenant.project_id, 3.0)
+    [credited] = admin.manage.v1.projects.billing.balances.list(tenant.project_id).balances
+    assert credited.balance_id == balance.balance_id and credited.amount == pytest.approx(after.amount + 5.0)
+    assert len(admin.manage.v1.projects.billing.purchases.list(tenant.project_id).orders) == 2
+
+
+def test_starting_credit_from_settings(tmp_path):
+    """`OPENGRAM_STARTING_CREDIT`: the first project (and every one created after) starts with it, as a
+    promotional purchase; spending past it without an overage agreement is 402."""
+    db = TempDatabase(tmp_path)
+    srv = start_server(tmp_path, db, OPENGRAM_PRICES='{"*": 60.0}', OPENGRAM_STARTING_CREDIT="1.5")
+    try:
+        client = sdk_client(srv)
+        project_id = client.manage.v1.projects.list().projects[0].project_id
+        [balance] = client.manage.v1.projects.billing.balances.list(project_id).balances
+        assert (balance.amount, balance.units) == (1.5, "usd")
+        [order] = client.manage.v1.projects.billing.purchases.list(project_id).orders
+        assert (order.amount, order.order_type) == (1.5, "promotional") and balance.purchase_order_id == order.order_id
+        assert transcribe(srv, srv.key, "jfk_16k.wav").status_code == 200  # 11 s at $60/min: $11 of $1.50
+        assert transcribe(srv, srv.key, "jfk_16k.wav").status_code == 402
+    finally:
+        srv.stop()
+        db.drop()
 
 
 def _concurrently(server, key: str, n: int) -> list[httpx.Response]:

@@ -133,3 +133,32 @@ def test_other_tenants_are_invisible_everywhere(server, tenant):
         err = api_error(call)
         assert err.status_code == 404 and err.body["err_code"] == "PROJECT_NOT_FOUND", err.body
     assert listen_status(server, other.keys["member"]) == 200  # nothing was touched
+
+
+def test_the_first_start_key_is_its_owners_and_may_set_any_scope(server):
+    """The key printed on first start is the owner's: with it the owner confirms their own `owner` scope
+    (it was an `admin` key, refused with 401) and sets any scope on any member."""
+    from opengram.accounts.models import Member, Membership
+
+    owner = sdk_client(server)
+    project_id = owner.manage.v1.projects.list().projects[0].project_id
+    [me] = [m for m in owner.manage.v1.projects.members.list(project_id).members if "owner" in m.scopes]
+    assert owner.manage.v1.projects.members.scopes.update(project_id, me.member_id, scope="owner").message == (
+        "Successfully updated the account scopes."
+    )
+    assert [k.api_key.scopes for k in owner.manage.v1.projects.keys.list(project_id).api_keys] == [["owner"]]
+
+    async def join(session):
+        member = Member(email="second@example.com")
+        session.add(member)
+        await session.flush()
+        session.add(Membership(project_id=project_id, member_id=member.member_id, scopes=["member"]))
+        return member.member_id
+
+    other = server.db.run(join)
+    for scope in ("owner", "owner", "admin", "member", "member"):  # the same scope twice succeeds as well
+        assert owner.manage.v1.projects.members.scopes.update(project_id, other, scope=scope).message == (
+            "Successfully updated the account scopes."
+        )
+        assert owner.manage.v1.projects.members.scopes.list(project_id, other).scopes == [scope]
+    owner.manage.v1.projects.members.delete(project_id, other)

@@ -1,10 +1,10 @@
 """Prices, balances and purchases.
 
 Each request costs its audio minutes times its model's price per minute (`OPENGRAM_PRICES`, empty by
-default: everything is free and nothing draws down). An operator credits a project with a purchase, which
-opens a balance; requests draw balances down, oldest first. A project that has balances, no overage
-agreement and nothing left is refused with 402 before any work is done. Projects without balances are
-never refused.
+default: everything is free and nothing draws down). Every project has one balance, opened at zero when the
+project is created; a starting credit (`OPENGRAM_STARTING_CREDIT`) and an operator's purchases add to it,
+and requests draw it down. A project that was credited, has nothing left and no overage agreement is
+refused with 402 before any work is done; a project never credited is never refused.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengram.accounts.models import Balance, Project, Purchase, utcnow
+from opengram.accounts.models import BILLING_UNITS, Balance, Project, Purchase, utcnow
 
 
 class Pricing:
@@ -37,46 +37,22 @@ class Pricing:
 
 
 async def has_credit(session: AsyncSession, project: Project) -> bool:
-    """False only for a project with balances, none of them positive, and no overage agreement."""
+    """False only for a project that was credited (a purchase or a starting credit), has nothing left and no
+    overage agreement. A project never credited runs free, as every project did before balances."""
     if project.overage:
         return True
-    count, positive = (
-        await session.execute(
-            select(func.count(Balance.balance_id), func.count(Balance.balance_id).filter(Balance.amount > 0))
-            .where(Balance.project_id == project.project_id)
-        )
-    ).one()  # fmt: skip
-    return count == 0 or positive > 0
+    amount = await session.scalar(select(Balance.amount).where(Balance.project_id == project.project_id))
+    if amount is None or amount > 0:
+        return True
+    credited = await session.scalar(select(func.count(Purchase.order_id)).where(Purchase.project_id == project.project_id))
+    return not credited
 
 
 async def draw_down(session: AsyncSession, project_id: str, usd: float) -> None:
-    """Take `usd` from the project's balances, oldest first; what no balance covers (overage, or a request
-    that cost more than was left) takes the newest one below zero. Updates are relative, so concurrent
-    requests never lose each other's draw-downs."""
-    if usd <= 0:
-        return
-    balances = (
-        await session.execute(
-            select(Balance.balance_id, Balance.amount)
-            .where(Balance.project_id == project_id)
-            .order_by(Balance.created, Balance.balance_id)
-        )
-    ).all()
-    if not balances:
-        return
-    left = usd
-    for balance_id, amount in balances:
-        take = min(left, amount) if amount > 0 else 0.0
-        if take > 0:
-            await session.execute(
-                update(Balance).where(Balance.balance_id == balance_id).values(amount=Balance.amount - take)
-            )
-            left -= take
-        if left <= 0:
-            return
-    await session.execute(
-        update(Balance).where(Balance.balance_id == balances[-1][0]).values(amount=Balance.amount - left)
-    )
+    """Take `usd` from the project's balance; with an overage agreement (or a request that cost more than
+    was left) it goes below zero. The update is relative, so concurrent requests never lose each other's."""
+    if usd > 0:
+        await session.execute(update(Balance).where(Balance.project_id == project_id).values(amount=Balance.amount - usd))
 
 
 async def add_credit(
@@ -84,22 +60,25 @@ async def add_credit(
     project_id: str,
     amount: float,
     *,
-    units: str = "usd",
     order_type: str = "prepaid",
     expiration: datetime | None = None,
 ) -> tuple[Purchase, Balance]:
-    """Record a purchase and open the balance it pays for."""
-    now = utcnow()
+    """Record a purchase and add it to the project's balance (which then names it as its latest order)."""
     purchase = Purchase(
-        project_id=project_id, amount=amount, units=units, order_type=order_type, created=now, expiration=expiration
-    )
+        project_id=project_id, amount=amount, units=BILLING_UNITS, order_type=order_type, created=utcnow(),
+        expiration=expiration,
+    )  # fmt: skip
     session.add(purchase)
     await session.flush()
-    balance = Balance(
-        project_id=project_id, amount=amount, units=units, purchase_order_id=purchase.order_id, created=now
+    await session.execute(
+        update(Balance)
+        .where(Balance.project_id == project_id)
+        .values(amount=Balance.amount + amount, purchase_order_id=purchase.order_id)
     )
-    session.add(balance)
-    await session.flush()
+    balance = await session.scalar(
+        select(Balance).where(Balance.project_id == project_id).execution_options(populate_existing=True)
+    )
+    assert balance is not None  # opened with the project (models._open_balance)
     return purchase, balance
 
 

@@ -7,9 +7,12 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Connection, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+
+BILLING_UNITS = "usd"  # what balances and prices are counted in
 
 
 def new_id() -> str:
@@ -149,7 +152,7 @@ class Invite(Base):
 
 
 class Purchase(Base):
-    """An order that credited a project (what `/purchases` lists); each one opens a balance."""
+    """An order that credited a project (what `/purchases` lists), added to its balance."""
 
     __tablename__ = "purchases"
 
@@ -163,12 +166,14 @@ class Purchase(Base):
 
 
 class Balance(Base):
-    """What is left of a purchase; requests draw it down by their price."""
+    """A project's one balance: opened with the project, credited by purchases, drawn down by requests."""
 
     __tablename__ = "balances"
 
     balance_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    project_id: Mapped[str] = mapped_column(ForeignKey("projects.project_id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.project_id", ondelete="CASCADE"), index=True, unique=True
+    )
     amount: Mapped[float] = mapped_column(Float)
     units: Mapped[str] = mapped_column(String(20), default="usd")
     purchase_order_id: Mapped[str | None] = mapped_column(String(36))
@@ -196,3 +201,14 @@ class ServerSecret(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+@event.listens_for(Project, "after_insert")
+def _open_balance(_mapper: Any, connection: Connection, project: Project) -> None:
+    """Every project has its one balance from the moment it exists, whoever creates it (clients read
+    `balances[0]`); a starting credit is a purchase added to it (`billing.add_credit`)."""
+    connection.execute(
+        Balance.__table__.insert().values(
+            balance_id=new_id(), project_id=project.project_id, amount=0.0, units=BILLING_UNITS, created=utcnow()
+        )
+    )

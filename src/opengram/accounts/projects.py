@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opengram.accounts.billing import add_credit
 from opengram.accounts.keys import Principal, create_key
 from opengram.accounts.members import ensure_member
 from opengram.accounts.models import ApiKey, Membership, Project, utcnow
@@ -40,13 +41,17 @@ async def first_project_id(session: AsyncSession) -> str | None:
 
 
 async def create_project(
-    session: AsyncSession, name: str, owner_email: str, *, key_scopes: list[str] | None = None
+    session: AsyncSession,
+    name: str,
+    owner_email: str,
+    *,
+    key_scopes: list[str] | None = None,
+    starting_credit: float = 0.0,
 ) -> tuple[Project, ApiKey, str]:
-    """A new tenant: the project, its owner (an existing member or a new one) and an owner key."""
+    """A new tenant: the project (with its balance, credited with `starting_credit`), its owner (an existing
+    member or a new one) and an owner key."""
     owner = await ensure_member(session, owner_email)
-    project = Project(name=name, created=utcnow())
-    session.add(project)
-    await session.flush()
+    project = await new_project(session, name, starting_credit)
     session.add(Membership(project_id=project.project_id, member_id=owner.member_id, scopes=["owner"]))
     key, secret = await create_key(
         session,
@@ -56,6 +61,16 @@ async def create_project(
         scopes=key_scopes or ["owner"],
     )
     return project, key, secret
+
+
+async def new_project(session: AsyncSession, name: str, starting_credit: float = 0.0) -> Project:
+    """A project with its one balance (opened by the store), credited with `starting_credit` if any."""
+    project = Project(name=name, created=utcnow())
+    session.add(project)
+    await session.flush()
+    if starting_credit > 0:
+        await add_credit(session, project.project_id, starting_credit, order_type="promotional")
+    return project
 
 
 async def update_project(session: AsyncSession, project: Project, *, name: str | None, company: str | None) -> None:

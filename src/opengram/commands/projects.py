@@ -66,9 +66,10 @@ def create(
 ) -> None:
     """On the database: create a project for a new tenant and print its owner's first key (shown once)."""
     from opengram.accounts.projects import create_project
+    from opengram.config import Settings
 
     async def go(session):
-        return await create_project(session, name, owner)
+        return await create_project(session, name, owner, starting_credit=Settings().starting_credit)
 
     project, key, secret = run(database_url, go)
     console.print(f"[bold]project[/] {project.project_id}  [bold]owner[/] {owner}  [bold]api_key_id[/] {key.api_key_id}", highlight=False)

@@ -157,6 +157,23 @@ class ModelRegistry:
                 return spec
         raise NoSuchModel()
 
+    def accepted_names(self) -> list[str]:
+        """Every `model` name a request may give (besides none), in a stable order: Deepgram's architectures
+        alone and with each domain, bare domains, `whisper`, `whisper-<size>` of each installed size, and
+        each installed model's own key."""
+        names = [*DEEPGRAM_ARCHES, *(f"{a}-{d}" for a in DEEPGRAM_ARCHES for d in DEEPGRAM_DOMAINS), *DEEPGRAM_DOMAINS]
+        names.append("whisper")
+        for spec in self.specs:
+            size = spec.key.removeprefix("whisper-").split(".")[0]
+            if spec.key.startswith("whisper-") and f"whisper-{size}" not in names and f"whisper-{size}" != spec.key:
+                names.append(f"whisper-{size}")
+        names.extend(spec.key for spec in self.specs if spec.key not in names)
+        return names
+
+    def candidates(self, model: str) -> list[ModelSpec]:
+        """The installed models that may serve a `model` name, in routing order (the language picks one)."""
+        return self._candidates(model.strip().lower())
+
     def _candidates(self, name: str) -> list[ModelSpec]:
         by_key = {s.key: s for s in self.specs}
         if not name or name == "whisper" or _is_deepgram_name(name):

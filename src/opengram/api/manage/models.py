@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from opengram.accounts.keys import Principal
 from opengram.api.manage.access import access, project_access
 from opengram.engines.languages import WHISPER_LANGUAGES
+from opengram.engines.registry import DEEPGRAM_ARCHES, DEEPGRAM_DOMAINS, MULTI, ModelSpec
 from opengram.errors import NotFound
 
 router = APIRouter(tags=["models"])
@@ -19,7 +22,6 @@ class SttModel(BaseModel):
     canonical_name: str
     architecture: str
     languages: list[str]
-    language: str  # older SDKs read one language on the single-model endpoints
     version: str
     uuid: str
     batch: bool
@@ -27,15 +29,24 @@ class SttModel(BaseModel):
     formatted_output: bool
 
 
+class TtsMetadata(BaseModel):
+    accent: str
+    age: str
+    color: str
+    image: str
+    sample: str
+    tags: list[str]
+    use_cases: list[str]
+
+
 class TtsModel(BaseModel):
     name: str
     canonical_name: str
     architecture: str
     languages: list[str]
-    language: str
     version: str
     uuid: str
-    metadata: dict
+    metadata: TtsMetadata
 
 
 class ModelList(BaseModel):
@@ -43,16 +54,27 @@ class ModelList(BaseModel):
     tts: list[TtsModel]
 
 
-def stt_model(spec) -> SttModel:
-    languages = list(WHISPER_LANGUAGES) if "*" in spec.languages else list(spec.languages)
+def _architecture(name: str) -> str:
+    """Deepgram's architecture of a model name: `nova-3-medical` -> nova-3, a bare domain -> base."""
+    for arch in DEEPGRAM_ARCHES:
+        if name == arch or name.startswith(arch + "-"):
+            return arch
+    return "base" if name in DEEPGRAM_DOMAINS else "whisper"
+
+
+def stt_model(name: str, spec: ModelSpec) -> SttModel:
+    """`name` as served by the installed model `spec`: `version` says which engine answers to it (its key and
+    the package its weights came from), and `uuid` is the pair's, so GET /v1/models/{uuid} finds it."""
+    languages = [*WHISPER_LANGUAGES, MULTI] if spec.multilingual else list(spec.languages)
+    arch = _architecture(name)
+    domain = name.removeprefix(arch + "-")
     return SttModel(
-        name=spec.key,
-        canonical_name=spec.key,
-        architecture=spec.arch,
+        name=domain if arch != "whisper" and domain in DEEPGRAM_DOMAINS else name,  # Deepgram: "general"
+        canonical_name=name,
+        architecture=arch,
         languages=languages,
-        language="multi" if "*" in spec.languages else languages[0],
-        version=spec.version,
-        uuid=spec.uuid,
+        version=f"{spec.key}@{spec.version}",
+        uuid=spec.uuid if name == spec.key else str(uuid.uuid5(uuid.NAMESPACE_URL, f"opengram:stt:{name}:{spec.uuid}")),
         batch=True,
         streaming=True,
         formatted_output=True,
@@ -65,33 +87,37 @@ def tts_model(voice) -> TtsModel:
         canonical_name=voice.name,
         architecture=voice.architecture,
         languages=sorted({voice.language, voice.spec.language}),
-        language=voice.language,
-        version=voice.version,
+        version=f"{voice.spec.key}@{voice.version}",
         uuid=voice.uuid,
-        # Deepgram's keys, saying what really speaks: every Aura name here is served by an installed Piper voice.
-        metadata={
-            "accent": "American" if voice.spec.language == "en-US" else "",
-            "age": "Adult",
-            "color": "",
-            "image": "",
-            "sample": "",
-            "tags": [t for t in (voice.spec.gender, "piper") if t],
-            "use_cases": [],
-            "voice": voice.spec.key,
-        },
+        # Deepgram's keys, saying what really speaks: every Aura name here is served by an installed Piper voice,
+        # named in the tags (and in `version`).
+        metadata=TtsMetadata(
+            accent="American" if voice.spec.language == "en-US" else "",
+            age="Adult",
+            color="",
+            image="",
+            sample="",
+            tags=[t for t in (voice.spec.gender, "piper", voice.spec.key) if t],
+            use_cases=[],
+        ),
     )
+
+
+def _stt_models(registry) -> list[SttModel]:
+    """Every name a request may give, once per installed model that may serve it (the language picks one)."""
+    return [stt_model(name, spec) for name in registry.accepted_names() for spec in registry.candidates(name)]
 
 
 def _models(request: Request) -> ModelList:
     voices = request.app.state.speak.voices.voices.values()
-    return ModelList(stt=[stt_model(s) for s in request.app.state.registry.specs], tts=[tts_model(v) for v in voices])
+    return ModelList(stt=_stt_models(request.app.state.registry), tts=[tts_model(v) for v in voices])
 
 
 def _model(request: Request, model_id: str) -> SttModel | TtsModel:
-    # By UUID as Deepgram does; our own names are accepted too.
-    for spec in request.app.state.registry.specs:
-        if model_id in (spec.uuid, spec.key):
-            return stt_model(spec)
+    # By UUID as Deepgram does; our own names are accepted too (an engine's key gives its own entry).
+    found = next((m for m in _stt_models(request.app.state.registry) if model_id in (m.uuid, m.canonical_name)), None)
+    if found is not None:
+        return found
     voice = request.app.state.speak.voices.by_id(model_id)
     if voice is not None:
         return tts_model(voice)
