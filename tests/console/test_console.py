@@ -434,14 +434,39 @@ def test_request_log_filters_pages_and_detail(console, server, tenant, traffic, 
     c.shot(docs_dir, "requests")
 
 
-def test_billing_shows_balances_and_breakdown(console, tenant, traffic):
+def test_billing_shows_balances_and_breakdown(console, server, tenant, traffic):
+    from opengram.accounts.billing import add_credit
+
+    async def credit(session):
+        _purchase, balance = await add_credit(session, tenant.project_id, 100.0)
+        return balance.balance_id
+
+    balance_id = off_loop(server.db.run, credit)
     c = console(tenant.keys["owner"])
     panel = c.tab("Billing")
-    panel.get_by_text("This project has no balances").wait_for()
-    total = panel.get_by_test_id("billing-total")
-    assert "$0.00" in total.inner_text()  # no prices configured: free
+    row = panel.get_by_test_id("balances-table").locator("tbody tr", has_text=balance_id)
+    assert "$100.00" in row.inner_text() and "usd" in row.inner_text()
+    assert "$0.00" in panel.get_by_test_id("billing-total").inner_text()  # no prices configured: free
     lines = panel.get_by_test_id("billing-table").locator("tbody tr").all_inner_texts()
-    assert any("streaming" not in line and "pre-recorded" in line for line in lines), lines
+    assert any("pre-recorded" in line for line in lines) and any("text-to-speech" in line for line in lines), lines
+
+
+def test_rename_and_delete_a_project(console, server):
+    doomed = off_loop(make_tenant, server.db, "Doomed")
+    c = console(doomed.keys["owner"])
+    page = c.page
+    panel = c.tab("Project")
+    panel.get_by_label("Project name").fill("Renamed in the console")
+    panel.get_by_role("button", name="Save").click()
+    panel.get_by_text("Saved.").wait_for()
+    page.get_by_role("combobox", name="Project").get_by_text("Renamed in the console").wait_for(state="attached")
+    got = httpx.get(f"{server.url}/v1/projects/{doomed.project_id}", headers=auth(doomed.keys["owner"])).json()
+    assert got["name"] == "Renamed in the console"
+
+    panel.get_by_role("button", name="Delete project").click()
+    panel.get_by_text("The project is deleted.").wait_for()
+    gone = httpx.get(f"{server.url}/v1/projects/{doomed.project_id}", headers=auth(doomed.keys["admin"]))
+    assert gone.status_code in (401, 404)
 
 
 def test_transcribe_a_file(console, tenant, docs_dir):
