@@ -30,8 +30,8 @@ def _file(path: Path, cache: str) -> Response:
     return FileResponse(path, headers={**SECURITY_HEADERS, "Cache-Control": cache})
 
 
-@router.get("/console")
-@router.get("/console/{name:path}")
+@router.api_route("/console", methods=["GET", "HEAD"])
+@router.api_route("/console/{name:path}", methods=["GET", "HEAD"])
 async def console_file(name: str = "") -> Response:
     if name in ("", "index.html"):
         index = DIST / "index.html"
