@@ -434,7 +434,7 @@ def test_request_log_filters_pages_and_detail(console, server, tenant, traffic, 
     c.shot(docs_dir, "requests")
 
 
-def test_billing_shows_balances_and_breakdown(console, server, tenant, traffic):
+def test_billing_shows_balances_and_breakdown(console, server, tenant, traffic, docs_dir):
     from opengram.accounts.billing import add_credit
 
     async def credit(session):
@@ -449,6 +449,7 @@ def test_billing_shows_balances_and_breakdown(console, server, tenant, traffic):
     assert "$0.00" in panel.get_by_test_id("billing-total").inner_text()  # no prices configured: free
     lines = panel.get_by_test_id("billing-table").locator("tbody tr").all_inner_texts()
     assert any("pre-recorded" in line for line in lines) and any("text-to-speech" in line for line in lines), lines
+    c.shot(docs_dir, "billing")
 
 
 def test_rename_and_delete_a_project(console, server):
@@ -493,7 +494,7 @@ def test_transcribe_a_file(console, tenant, docs_dir):
     c.shot(docs_dir, "playground")
 
 
-def test_live_microphone_transcription(console, server, tenant):
+def test_live_microphone_transcription(console, server, tenant, docs_dir):
     c = console(tenant.keys["admin"])
     page = c.page
     frames: list[dict] = []
@@ -520,6 +521,7 @@ def test_live_microphone_transcription(console, server, tenant):
 
     finals = " ".join(transcript.evaluate(words).split())
     assert "my fellow" in finals and "what your country can do for you" in finals, finals
+    c.shot(docs_dir, "live")
     results = [f for f in frames if f.get("type") == "Results"]
     assert any(not f["is_final"] and f["channel"]["alternatives"][0]["transcript"] for f in results)  # interim
     assert frames[-1]["type"] == "Metadata"
