@@ -37,7 +37,9 @@ def mic_wav(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open it runs an event loop on this thread, and the tests of
+# other modules start their own with asyncio.run.
+@pytest.fixture(scope="module")
 def browser(mic_wav):
     executable = chromium_path()
     if executable is None:
