@@ -22,6 +22,7 @@ export function BarChart({ title, labels, datasets, unit = '', digits = 0, testi
     };
     if (chart.current) {
       chart.current.data = data;
+      chart.current.options.plugins.legend.display = datasets.length > 1;
       chart.current.update();
     } else {
       chart.current = new Chart(canvas.current, {
