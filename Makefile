@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench clean browser console
 
 install: $(STAMP)
 
@@ -20,11 +20,22 @@ run: install
 	mkdir -p var
 	$(BIN)/opengram serve --host 127.0.0.1 --port 8080 --database-url sqlite:///./var/opengram.db
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The web console's tests drive Debian's Chromium through Playwright (which downloads no browser of its own).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# The console's built files (src/opengram/console_dist/) are committed, so `make run` needs no Node; after
+# changing console/, rebuild them from the lock file and commit them (tests/console/test_build.py checks).
+console:
+	cd console && npm ci --no-audit --no-fund && npm run build
 
 bench: install
 	$(BIN)/python bench/batch.py
 
 clean:
-	rm -rf $(VENV) var build src/*.egg-info
+	rm -rf $(VENV) var build src/*.egg-info console/node_modules

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from opengram import __version__
+from opengram import __version__, console
 from opengram.accounts import tokens
 from opengram.accounts.billing import Pricing
 from opengram.accounts.bootstrap import bootstrap
@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(manage.router)
     app.include_router(v2.router)
+    app.include_router(console.router)
 
     @app.exception_handler(DeepgramError)
     async def deepgram_error(request: Request, exc: DeepgramError) -> Response:
