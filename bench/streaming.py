@@ -556,7 +556,7 @@ def main() -> None:
             + (f" errors: {'; '.join(r['errors'])}" if r["errors"] else "")
         )
     for s in skipped:
-        print(f"(N={s['n']} {s['mode']}: not run, both playlists already failed at a smaller N)")
+        print(f"(N={s['n']} {s['mode']}: not run, every playlist already failed at a smaller N)")
     print()
     where = f"in {' and '.join(args.modes)} mode on {' and '.join(names)}"
     print(f"**Capacity: N = {capacity}** " + (f"(all four marks {where}, at every N up to it)" if capacity else
@@ -566,7 +566,7 @@ def main() -> None:
     print(f"Raw engine RTF: {raw['rtf']:.1f}; **capacity ratio {ratio:.3f}** (capacity / raw RTF)")
     for p, w in wer_at.items():
         print(f"WER at N = {at}{' (capacity 0: the smallest N)' if not capacity else ''}, {p}: streamed {pc(w['streamed'])}, "
-              f"batch {pc(w['batch'])} ({w['recordings']} recordings, {w['words']} words, both modes): "
+              f"batch {pc(w['batch'])} ({w['recordings']} recordings, {w['words']} words, {' and '.join(args.modes)}): "
               f"{'within' if w['within_1_point'] else 'NOT within'} {WER_POINTS:g} point"
               + (" (under 100 words: one word is more than a point)" if w["too_few_words"] else ""))  # fmt: skip
     if server_stats:
