@@ -65,6 +65,9 @@ def speak(
 ) -> httpx.Response:
     content = body if body is not None else httpx.Request("POST", "/", json={"text": text}).content
     return httpx.post(
-        f"{server.url}/v1/speak", params=params, content=content,
-        headers={"Authorization": f"Token {key or server.key}", "Content-Type": content_type}, timeout=60,
-    )  # fmt: skip
+        f"{server.url}/v1/speak",
+        params=params,
+        content=content,
+        headers={"Authorization": f"Token {key or server.key}", "Content-Type": content_type},
+        timeout=60,
+    )

@@ -96,9 +96,14 @@ class RequestIdMiddleware:
         finally:
             log.info(
                 "request_id=%s key=%s method=%s path=%s status=%s audio_s=%s ms=%.1f",
-                rid, state.get("api_key_id", "-"), scope.get("method", "WS"), scope["path"], status["code"],
-                state.get("audio_seconds", "-"), (time.perf_counter() - started) * 1000,
-            )  # fmt: skip
+                rid,
+                state.get("api_key_id", "-"),
+                scope.get("method", "WS"),
+                scope["path"],
+                status["code"],
+                state.get("audio_seconds", "-"),
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 def error_response(request: Request, error: DeepgramError) -> Response:
@@ -130,7 +135,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.text = Scheduler(settings.text_workers, settings.queue_size)
         app.state.registry = registry
         app.state.listen = ListenService(
-            registry, scheduler, beam_size=settings.beam_size, max_audio_seconds=settings.max_audio_seconds,
+            registry,
+            scheduler,
+            beam_size=settings.beam_size,
+            max_audio_seconds=settings.max_audio_seconds,
             text=app.state.text,
         )
         app.state.live = LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch)

@@ -72,7 +72,10 @@ def test_expired_key(server):
 
 def test_deleted_key(server):
     secret = _key(server)
-    assert post(server, headers={"Authorization": f"Token {secret}"}, content=audio.read("cards_001.wav")).status_code == 200
+    assert (
+        post(server, headers={"Authorization": f"Token {secret}"}, content=audio.read("cards_001.wav")).status_code
+        == 200
+    )
 
     async def delete(session):
         from sqlalchemy import update
@@ -80,7 +83,9 @@ def test_deleted_key(server):
         from opengram.accounts.keys import hash_secret
 
         await session.execute(
-            update(ApiKey).where(ApiKey.secret_hash == hash_secret(secret)).values(deleted_at=datetime.now(timezone.utc))
+            update(ApiKey)
+            .where(ApiKey.secret_hash == hash_secret(secret))
+            .values(deleted_at=datetime.now(timezone.utc))
         )
 
     server.db.run(delete)
@@ -125,7 +130,12 @@ def test_bad_json(server, body):
 
 @pytest.mark.parametrize(
     "params",
-    [{"model": "no-such-model"}, {"model": "whisper-large"}, {"language": "xx"}, {"model": "whisper-tiny", "language": "de"}],
+    [
+        {"model": "no-such-model"},
+        {"model": "whisper-large"},
+        {"language": "xx"},
+        {"model": "whisper-tiny", "language": "de"},
+    ],
 )
 def test_unknown_model_or_language(server, params):
     assert_error(post(server, params=params, content=audio.read("cards_001.wav")), 400, NO_MODEL)

@@ -13,12 +13,18 @@ import pytest
 
 from tests import audio
 
-DEEPGRAM = json.loads((audio.AUDIO_DIR / "deepgram_responses/preamble.rest.nova-3.smart_format.response.json").read_text())
+DEEPGRAM = json.loads(
+    (audio.AUDIO_DIR / "deepgram_responses/preamble.rest.nova-3.smart_format.response.json").read_text()
+)
 
 
 def post(server, body: bytes, **params) -> httpx.Response:
     return httpx.post(
-        f"{server.url}/v1/listen", params=params, content=body, headers={"Authorization": f"Token {server.key}"}, timeout=60
+        f"{server.url}/v1/listen",
+        params=params,
+        content=body,
+        headers={"Authorization": f"Token {server.key}"},
+        timeout=60,
     )
 
 

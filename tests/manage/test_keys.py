@@ -68,7 +68,9 @@ def test_members_see_only_their_own_keys(server, tenant, as_role):
 
 def test_deleted_key_fails_at_once(server, tenant, as_role):
     owner = as_role("owner")
-    created = owner.manage.v1.projects.keys.create(tenant.project_id, request={"comment": "doomed", "scopes": ["member"]})
+    created = owner.manage.v1.projects.keys.create(
+        tenant.project_id, request={"comment": "doomed", "scopes": ["member"]}
+    )
     assert listen_status(server, created.key) == 200
     assert owner.manage.v1.projects.keys.delete(tenant.project_id, created.api_key_id).message == (
         "Successfully deleted the API key!"
@@ -76,7 +78,9 @@ def test_deleted_key_fails_at_once(server, tenant, as_role):
     assert listen_status(server, created.key) == 401
     err = api_error(lambda: sdk_client(server, created.key).manage.v1.projects.list())
     assert err.status_code == 401 and err.body["err_code"] == "INVALID_AUTH"
-    assert created.api_key_id not in [k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id).api_keys]
+    assert created.api_key_id not in [
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id).api_keys
+    ]
     err = api_error(lambda: owner.manage.v1.projects.keys.get(tenant.project_id, created.api_key_id))
     assert err.status_code == 404
 
@@ -103,14 +107,20 @@ def test_expiration_date_and_time_to_live(server, tenant, as_role):
     assert listen_status(server, short.key) == 200
     assert listen_status(server, later.key) == 200
 
-    active = {k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="active").api_keys}
-    expired = {k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys}
+    active = {
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="active").api_keys
+    }
+    expired = {
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys
+    }
     assert later.api_key_id in active and past.api_key_id in expired and past.api_key_id not in active
 
     # `expiration_date` is shown to the second; the key lapses within the second after it.
     time.sleep(max(0.0, (expires - datetime.now(timezone.utc)).total_seconds()) + 1.1)
     assert listen_status(server, short.key) == 401
-    expired = {k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys}
+    expired = {
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys
+    }
     assert short.api_key_id in expired
 
 
@@ -123,7 +133,12 @@ def test_create_refuses_bad_requests(tenant, as_role):
     assert err.body["details"] == "Json deserialize error: missing field `comment`"
     err = api_error(lambda: owner.manage.v1.projects.keys.create(pid, request={"comment": "x", "scopes": ["wizard"]}))
     assert err.status_code == 400 and "wizard" in err.body["details"]
-    both = {"comment": "x", "scopes": ["member"], "expiration_date": "2030-01-01T00:00:00Z", "time_to_live_in_seconds": 60}
+    both = {
+        "comment": "x",
+        "scopes": ["member"],
+        "expiration_date": "2030-01-01T00:00:00Z",
+        "time_to_live_in_seconds": 60,
+    }
     err = api_error(lambda: owner.manage.v1.projects.keys.create(pid, request=both))
     assert err.status_code == 400 and err.body["category"] == "INVALID_REQUEST"
 

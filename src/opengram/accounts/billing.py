@@ -44,7 +44,9 @@ async def has_credit(session: AsyncSession, project: Project) -> bool:
     amount = await session.scalar(select(Balance.amount).where(Balance.project_id == project.project_id))
     if amount is None or amount > 0:
         return True
-    credited = await session.scalar(select(func.count(Purchase.order_id)).where(Purchase.project_id == project.project_id))
+    credited = await session.scalar(
+        select(func.count(Purchase.order_id)).where(Purchase.project_id == project.project_id)
+    )
     return not credited
 
 
@@ -52,7 +54,9 @@ async def draw_down(session: AsyncSession, project_id: str, usd: float) -> None:
     """Take `usd` from the project's balance; with an overage agreement (or a request that cost more than
     was left) it goes below zero. The update is relative, so concurrent requests never lose each other's."""
     if usd > 0:
-        await session.execute(update(Balance).where(Balance.project_id == project_id).values(amount=Balance.amount - usd))
+        await session.execute(
+            update(Balance).where(Balance.project_id == project_id).values(amount=Balance.amount - usd)
+        )
 
 
 async def add_credit(
@@ -65,9 +69,13 @@ async def add_credit(
 ) -> tuple[Purchase, Balance]:
     """Record a purchase and add it to the project's balance (which then names it as its latest order)."""
     purchase = Purchase(
-        project_id=project_id, amount=amount, units=BILLING_UNITS, order_type=order_type, created=utcnow(),
+        project_id=project_id,
+        amount=amount,
+        units=BILLING_UNITS,
+        order_type=order_type,
+        created=utcnow(),
         expiration=expiration,
-    )  # fmt: skip
+    )
     session.add(purchase)
     await session.flush()
     await session.execute(

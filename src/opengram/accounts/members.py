@@ -84,4 +84,3 @@ async def set_role(session: AsyncSession, membership: Membership, role: str) -> 
     # The role replaces the old one; any extra scopes stay.
     membership.scopes = [role, *(s for s in membership.scopes if s not in scopes.ROLES)]
     await session.flush()
-

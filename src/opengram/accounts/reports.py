@@ -193,7 +193,9 @@ async def fields(session: AsyncSession, project_id: str, where: RequestFilter) -
     items = {
         line_item(e, m, model)
         for e, m, model in (
-            await session.execute(select(r.endpoint, r.method, r.model).where(and_(*where.where(project_id))).distinct())
+            await session.execute(
+                select(r.endpoint, r.method, r.model).where(and_(*where.where(project_id))).distinct()
+            )
         ).all()
     }
     return Fields(
@@ -206,4 +208,3 @@ async def fields(session: AsyncSession, project_id: str, where: RequestFilter) -
         deployments=sorted(await _distinct(session, project_id, where, r.deployment)),
         line_items=sorted(items),
     )
-

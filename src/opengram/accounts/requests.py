@@ -46,9 +46,12 @@ class RequestFilter:
         if self.end is not None:
             conds.append(r.created < self.end)
         for column, value in (
-            (r.api_key_id, self.accessor), (r.request_id, self.request_id), (r.deployment, self.deployment),
-            (r.endpoint, self.endpoint), (r.method, self.method),
-        ):  # fmt: skip
+            (r.api_key_id, self.accessor),
+            (r.request_id, self.request_id),
+            (r.deployment, self.deployment),
+            (r.endpoint, self.endpoint),
+            (r.method, self.method),
+        ):
             if value is not None:
                 conds.append(column == value)
         if self.status == "succeeded" or self.only_succeeded:

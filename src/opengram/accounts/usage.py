@@ -20,9 +20,15 @@ if TYPE_CHECKING:
 def open_row(request_id: str, caller: Principal, *, path: str, endpoint: str, method: str, **fields: Any) -> RequestLog:
     """The log row of `caller`'s request, begun now; `record_request` completes and writes it."""
     return RequestLog(
-        request_id=request_id, project_id=caller.project_id, api_key_id=caller.api_key_id, path=path,
-        endpoint=endpoint, method=method, created=utcnow(), **fields,
-    )  # fmt: skip
+        request_id=request_id,
+        project_id=caller.project_id,
+        api_key_id=caller.api_key_id,
+        path=path,
+        endpoint=endpoint,
+        method=method,
+        created=utcnow(),
+        **fields,
+    )
 
 
 async def record_request(session: AsyncSession, row: RequestLog) -> None:

@@ -37,7 +37,18 @@ FINISH_TIMEOUT_S = 120.0  # after CloseStream, the longest the last decodes may 
 STREAM_ENCODINGS = set(RAW_CODECS) | set(CODED_FORMATS)
 CALLBACK_METHODS = ("POST", "GET", "PUT", "DELETE")  # the streaming enum (REST allows POST and PUT)
 # Features Deepgram offers on pre-recorded audio only; tolerated and ignored on a stream.
-BATCH_ONLY = {"detect_language", "paragraphs", "utterances", "utt_split", "summarize", "topics", "intents", "sentiment", "measurements", "filler_words"}
+BATCH_ONLY = {
+    "detect_language",
+    "paragraphs",
+    "utterances",
+    "utt_split",
+    "summarize",
+    "topics",
+    "intents",
+    "sentiment",
+    "measurements",
+    "filler_words",
+}
 
 
 def parse_stream_options(items: list[tuple[str, str]]) -> ListenOptions:
@@ -109,9 +120,12 @@ async def serve_stream(
     if options.callback:
         row.callback = options.callback
         relay = StreamCallback(
-            options.callback, options.callback_method, caller.api_key_id, state.settings.callback_timeout_s,
+            options.callback,
+            options.callback_method,
+            caller.api_key_id,
+            state.settings.callback_timeout_s,
             on_lost=lambda: stream is not None and stream.outbox.put_nowait(StreamClosed(1011, "NET-0000")),
-        )  # fmt: skip
+        )
         try:  # before the upgrade, so an unreachable receiver is a clean HTTP error
             await relay.open()
         except Exception as exc:

@@ -40,9 +40,11 @@ MAX_TEXT_BYTES = 1024 * 1024
 async def text_of(request: Request) -> str:
     """The text to analyse: a JSON `{"text"}` or `{"url"}` (fetched), or a text/plain body (the default)."""
     return await text_body.text_of(
-        request, max_bytes=MAX_TEXT_BYTES, too_large=f"Payload size exceeds limit of {MAX_TEXT_BYTES} bytes.",
+        request,
+        max_bytes=MAX_TEXT_BYTES,
+        too_large=f"Payload size exceeds limit of {MAX_TEXT_BYTES} bytes.",
         default_type="text/plain",
-    )  # fmt: skip
+    )
 
 
 def warnings(options: ReadOptions) -> list[wire.FeatureWarning]:

@@ -47,9 +47,12 @@ def _web_url(url: object) -> bool:
 async def read_text(request: Request) -> str:
     """The text to speak: a `text/plain` body, or JSON with exactly one of `text` or `url` (fetched)."""
     return await text_body.text_of(
-        request, max_bytes=MAX_BODY_BYTES, too_large="Payload size exceeds limit of 2 MB.", default_type="",
+        request,
+        max_bytes=MAX_BODY_BYTES,
+        too_large="Payload size exceeds limit of 2 MB.",
+        default_type="",
         check_url=_web_url,
-    )  # fmt: skip
+    )
 
 
 @router.post("/v1/speak")

@@ -91,10 +91,16 @@ class SpeakSession:
         )
 
     async def run(self) -> tuple[int, str]:
-        await self.send_json({
-            "type": "Metadata", "request_id": self.ws.scope["state"]["request_id"], "model_name": self.voice.name,
-            "model_version": self.voice.version, "model_uuid": self.voice.uuid, "additional_model_uuids": [],
-        })  # fmt: skip
+        await self.send_json(
+            {
+                "type": "Metadata",
+                "request_id": self.ws.scope["state"]["request_id"],
+                "model_name": self.voice.name,
+                "model_version": self.voice.version,
+                "model_uuid": self.voice.uuid,
+                "additional_model_uuids": [],
+            }
+        )
         producer = asyncio.create_task(self._produce())
         receiver = asyncio.create_task(self._receive())
         try:

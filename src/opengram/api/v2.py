@@ -99,9 +99,12 @@ async def listen_stream(websocket: WebSocket) -> None:
     """The v2 live stream (`wss://host/v2`): binary audio in, an empty binary message to finish; v2-shaped
     results out, then the summary metadata. The v1 stream's machinery, with Basic auth."""
     await serve_stream(
-        websocket, path=websocket.url.path, authenticate=v2_principal, query=_stream_query,
+        websocket,
+        path=websocket.url.path,
+        authenticate=v2_principal,
+        query=_stream_query,
         shape=legacy.v2_stream_message,
-    )  # fmt: skip
+    )
 
 
 @router.get("/v2/keys")
@@ -121,9 +124,12 @@ async def create_key(
     _require(caller, "keys.create")
     async with request.app.state.sessions.begin() as session:
         key, secret = await keys.create_key(
-            session, project_id=caller.project_id, member_id=caller.member_id, comment=label,
+            session,
+            project_id=caller.project_id,
+            member_id=caller.member_id,
+            comment=label,
             scopes=list(caller.scopes),
-        )  # fmt: skip
+        )
     return JSONResponse({"key": key.api_key_id, "secret": secret, "label": key.comment}, status_code=201)
 
 
@@ -132,7 +138,11 @@ async def _delete(request: Request, caller: Principal, key_id: str, project: str
     async with request.app.state.sessions.begin() as session:
         found = await keys.get_key(session, caller.project_id, key_id)
         own = _own_only(caller, "keys:write:all")
-        if found is None or (project is not None and project != caller.project_id) or (own and found[0].member_id != own):
+        if (
+            found is None
+            or (project is not None and project != caller.project_id)
+            or (own and found[0].member_id != own)
+        ):
             raise ResourceNotFound()
         await keys.delete_key(session, found[0])
     return Response(status_code=204)

@@ -21,7 +21,12 @@ from opengram.client.members import Members
 from opengram.client.projects import Projects
 from opengram.client.scopes import Scopes
 from opengram.client.speak import Speak
-from opengram.client.transcription import LiveTranscription, LiveTranscriptionEvent, LiveTranscriptionEvents, Transcription
+from opengram.client.transcription import (
+    LiveTranscription,
+    LiveTranscriptionEvent,
+    LiveTranscriptionEvents,
+    Transcription,
+)
 from opengram.client.usage import Usage
 
 __all__ = [

@@ -178,20 +178,34 @@ class Transcription:
     def __init__(self, options: Options):
         self.options = options
 
-    async def prerecorded(self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any) -> dict:
+    async def prerecorded(
+        self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict:
         """POST /v1/listen; the response as the server sent it."""
         content, body, extra = _payload(source)
         return await request(
-            self.options, "POST", "/listen", params=_merge(options, kwargs), json=body, content=content,
+            self.options,
+            "POST",
+            "/listen",
+            params=_merge(options, kwargs),
+            json=body,
+            content=content,
             extra_headers=extra,
-        )  # fmt: skip
+        )
 
-    def sync_prerecorded(self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any) -> dict:
+    def sync_prerecorded(
+        self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict:
         content, body, extra = _payload(source)
         return sync_request(
-            self.options, "POST", "/listen", params=_merge(options, kwargs), json=body, content=content,
+            self.options,
+            "POST",
+            "/listen",
+            params=_merge(options, kwargs),
+            json=body,
+            content=content,
             extra_headers=extra,
-        )  # fmt: skip
+        )
 
     async def live(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> LiveTranscription:
         """Open WSS /v1/listen."""

@@ -9,8 +9,17 @@ import typer
 from rich.table import Table
 
 from opengram.commands.common import (
-    DatabaseUrl, ProjectOption, ServerKey, ServerUrl, call, connect, console, key_project, project_id, run,
-)  # fmt: skip
+    DatabaseUrl,
+    ProjectOption,
+    ServerKey,
+    ServerUrl,
+    call,
+    connect,
+    console,
+    key_project,
+    project_id,
+    run,
+)
 
 app = typer.Typer(help="Balances and purchases.", no_args_is_help=True)
 
@@ -30,7 +39,9 @@ def credit(
         return await add_credit(session, await project_id(session, project), amount, order_type=order_type)
 
     purchase, balance = run(database_url, go)
-    console.print(f"[bold]balance[/] {balance.balance_id}  [bold]order[/] {purchase.order_id}  {amount:.2f} usd", highlight=False)
+    console.print(
+        f"[bold]balance[/] {balance.balance_id}  [bold]order[/] {purchase.order_id}  {amount:.2f} usd", highlight=False
+    )
 
 
 @app.command("balances")

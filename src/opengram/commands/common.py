@@ -19,7 +19,9 @@ from opengram.config import Settings
 # Piped output (scripts, tests) gets wide tables rather than cells wrapped at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 200)
 
-DatabaseUrl = typer.Option(None, "--database-url", envvar="OPENGRAM_DATABASE_URL", help="sqlite:///path or postgresql://…")
+DatabaseUrl = typer.Option(
+    None, "--database-url", envvar="OPENGRAM_DATABASE_URL", help="sqlite:///path or postgresql://…"
+)
 ProjectOption = typer.Option(None, "--project", "-p", help="Project id (default: the key's project).")
 ServerUrl = typer.Option(
     "http://localhost:8080", "--url", envvar="OPENGRAM_URL", help="The Opengram (or Deepgram) server to talk to."

@@ -9,8 +9,18 @@ import typer
 from rich.table import Table
 
 from opengram.commands.common import (
-    DatabaseUrl, ProjectOption, ServerKey, ServerUrl, call, connect, console, fail, key_project, run, when,
-)  # fmt: skip
+    DatabaseUrl,
+    ProjectOption,
+    ServerKey,
+    ServerUrl,
+    call,
+    connect,
+    console,
+    fail,
+    key_project,
+    run,
+    when,
+)
 
 app = typer.Typer(help="Invitations: no mail goes out, the invitee joins with a token.", no_args_is_help=True)
 

@@ -10,8 +10,19 @@ import typer
 from rich.table import Table
 
 from opengram.commands.common import (
-    ProjectOption, ServerKey, ServerUrl, call, connect, console, fail, key_project, member_of, project_id, run, when,
-)  # fmt: skip
+    ProjectOption,
+    ServerKey,
+    ServerUrl,
+    call,
+    connect,
+    console,
+    fail,
+    key_project,
+    member_of,
+    project_id,
+    run,
+    when,
+)
 
 app = typer.Typer(help="API keys.", no_args_is_help=True)
 
@@ -32,8 +43,15 @@ def list_keys(
     table = Table("api_key_id", "member", "comment", "scopes", "tags", "created", "expires")
     for entry in call(go())["api_keys"]:
         k, m = entry["api_key"], entry["member"]
-        table.add_row(k["api_key_id"], m["email"], k["comment"], " ".join(k["scopes"]), " ".join(k.get("tags", [])),
-                      when(k.get("created")), when(k.get("expiration_date")))  # fmt: skip
+        table.add_row(
+            k["api_key_id"],
+            m["email"],
+            k["comment"],
+            " ".join(k["scopes"]),
+            " ".join(k.get("tags", [])),
+            when(k.get("created")),
+            when(k.get("expiration_date")),
+        )
     console.print(table)
 
 
@@ -61,7 +79,9 @@ def create(
         return await client.keys.create(pid, comment, scope, time_to_live_in_seconds=ttl, tags=tag)
 
     created = call(go())
-    console.print(f"[bold]api_key_id[/] {created['api_key_id']}  [bold]scopes[/] {' '.join(created['scopes'])}", highlight=False)
+    console.print(
+        f"[bold]api_key_id[/] {created['api_key_id']}  [bold]scopes[/] {' '.join(created['scopes'])}", highlight=False
+    )
     print(created["key"])
 
 

@@ -9,8 +9,16 @@ import typer
 from rich.table import Table
 
 from opengram.commands.common import (
-    DatabaseUrl, ServerKey, ServerUrl, call, connect, console, key_project, project_id, run,
-)  # fmt: skip
+    DatabaseUrl,
+    ServerKey,
+    ServerUrl,
+    call,
+    connect,
+    console,
+    key_project,
+    project_id,
+    run,
+)
 
 app = typer.Typer(help="Projects (tenants).", no_args_is_help=True)
 
@@ -25,8 +33,11 @@ def list_projects(url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
 
 
 @app.command("show")
-def show(project: Optional[str] = typer.Argument(None, help="Default: the key's project."),
-         url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:  # fmt: skip
+def show(
+    project: Optional[str] = typer.Argument(None, help="Default: the key's project."),
+    url: str = ServerUrl,
+    key: Optional[str] = ServerKey,
+) -> None:
     """A project's details."""
     client = connect(url, key)
 
@@ -72,7 +83,10 @@ def create(
         return await create_project(session, name, owner, starting_credit=Settings().starting_credit)
 
     project, key, secret = run(database_url, go)
-    console.print(f"[bold]project[/] {project.project_id}  [bold]owner[/] {owner}  [bold]api_key_id[/] {key.api_key_id}", highlight=False)
+    console.print(
+        f"[bold]project[/] {project.project_id}  [bold]owner[/] {owner}  [bold]api_key_id[/] {key.api_key_id}",
+        highlight=False,
+    )
     print(secret)
 
 
@@ -82,7 +96,9 @@ def set_limits(
     prerecorded: Optional[int] = typer.Option(None, help="Concurrent pre-recorded requests (0 = server default)."),
     streaming: Optional[int] = typer.Option(None, help="Concurrent streams (0 = server default)."),
     tts: Optional[int] = typer.Option(None, help="Concurrent TTS requests (0 = server default)."),
-    overage: Optional[bool] = typer.Option(None, "--overage/--no-overage", help="Keep serving when the balance is spent."),
+    overage: Optional[bool] = typer.Option(
+        None, "--overage/--no-overage", help="Keep serving when the balance is spent."
+    ),
     database_url: Optional[str] = DatabaseUrl,
 ) -> None:
     """On the database: a project's concurrency limits and overage agreement, shown after the change."""
@@ -99,4 +115,7 @@ def set_limits(
 
     p = run(database_url, go)
     limits = "/".join(str(v) if v is not None else "-" for v in (p.limit_prerecorded, p.limit_streaming, p.limit_tts))
-    console.print(f"{p.project_id} {p.name}: limits (pre/stream/tts) {limits}, overage {'yes' if p.overage else 'no'}", highlight=False)
+    console.print(
+        f"{p.project_id} {p.name}: limits (pre/stream/tts) {limits}, overage {'yes' if p.overage else 'no'}",
+        highlight=False,
+    )

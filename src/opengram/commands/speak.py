@@ -26,7 +26,9 @@ def speak(
     text: str = typer.Argument(..., help="What to say."),
     output: Path = typer.Option(..., "--output", "-o", help="The audio file to write (.wav, .mp3, .flac, .ogg…)."),
     model: Optional[str] = typer.Option(None, help="A voice, e.g. aura-asteria-en (default: the server's)."),
-    encoding: Optional[str] = typer.Option(None, help="linear16, mulaw, alaw, mp3, opus, flac or aac (default: from -o)."),
+    encoding: Optional[str] = typer.Option(
+        None, help="linear16, mulaw, alaw, mp3, opus, flac or aac (default: from -o)."
+    ),
     container: Optional[str] = typer.Option(None, help="wav, ogg or none."),
     sample_rate: Optional[int] = typer.Option(None, help="Hz, where the encoding allows a choice."),
     url: str = ServerUrl,

@@ -82,8 +82,9 @@ async def _prerecorded(client, source: str, options: dict[str, Any]) -> dict[str
             return await client.transcription.prerecorded({"url": source}, options)
     path = Path(source)
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    with _progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                   TimeElapsedColumn()) as progress:  # fmt: skip
+    with _progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn()
+    ) as progress:
         task = progress.add_task("uploading", total=path.stat().st_size)
 
         async def chunks() -> AsyncIterator[bytes]:
@@ -151,8 +152,9 @@ async def _stream(client, source: str, options: dict[str, Any], fmt: str, live_t
     live = await client.transcription.live(options)
     live.register_handler(live.event.TRANSCRIPT_RECEIVED, received)
     live.register_handler(live.event.ERROR, problems.append)
-    with _progress(TextColumn("streaming"), BarColumn(), TextColumn("{task.completed:.1f}/{task.total:.1f} s"),
-                   TimeElapsedColumn()) as progress:  # fmt: skip
+    with _progress(
+        TextColumn("streaming"), BarColumn(), TextColumn("{task.completed:.1f}/{task.total:.1f} s"), TimeElapsedColumn()
+    ) as progress:
         task = progress.add_task("streaming", total=total)
         started, sent = time.monotonic(), 0.0
         for chunk in chunks:

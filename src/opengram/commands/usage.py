@@ -33,9 +33,17 @@ def requests(
     table = Table("created", "request_id", "key", "path", "method", "code", "audio s", "model", "usd")
     for r in call(go())["requests"]:
         details = (r.get("response") or {}).get("details") or {}
-        table.add_row(when(r["created"]), r["request_id"], r.get("api_key_id") or "", r["path"], details.get("method", ""),
-                      str(r.get("code", "")), f"{details.get('duration', 0):.1f}", details.get("model") or "",
-                      f"{details.get('usd', 0):.4f}")  # fmt: skip
+        table.add_row(
+            when(r["created"]),
+            r["request_id"],
+            r.get("api_key_id") or "",
+            r["path"],
+            details.get("method", ""),
+            str(r.get("code", "")),
+            f"{details.get('duration', 0):.1f}",
+            details.get("model") or "",
+            f"{details.get('usd', 0):.4f}",
+        )
     console.print(table)
 
 

@@ -138,7 +138,9 @@ class LiveDecoder:
         if w.encoded is None:
             features = self.model.feature_extractor(w.audio)[:, :frames]
             features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
-            out = self.model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], np.float32)))
+            out = self.model.model.encode(
+                ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], np.float32))
+            )
             w.encoded = np.array(out)
         return w.encoded
 
@@ -159,7 +161,13 @@ class LiveDecoder:
             frames = window_frames(seconds)
             if frames >= FULL_WINDOW or not w.speech:
                 continue  # long segments take the batch path; silence needs no model
-            key = (frames, self._language_of(w, frames), w.options.hotwords, w.options.initial_prompt, w.options.beam_size)
+            key = (
+                frames,
+                self._language_of(w, frames),
+                w.options.hotwords,
+                w.options.initial_prompt,
+                w.options.beam_size,
+            )
             groups.setdefault(key, []).append(i)
         for (frames, language, hotwords, initial_prompt, beam_size), members in groups.items():
             results = self._decode_group(
@@ -232,7 +240,9 @@ class LiveDecoder:
                 outcomes.append(Outcome(Transcript(words, text, lang, 1.0), short=True))
         return outcomes
 
-    def _align(self, tokenizer: Tokenizer, tokens: list[int], encoder_output: np.ndarray, num_frames: int) -> list[Word]:
+    def _align(
+        self, tokenizer: Tokenizer, tokens: list[int], encoder_output: np.ndarray, num_frames: int
+    ) -> list[Word]:
         storage = ctranslate2.StorageView.from_array(np.ascontiguousarray(encoder_output))
         alignment = self.model.find_alignment(tokenizer, [tokens], storage, num_frames)[0]
         merge_punctuations(alignment, PREPEND, APPEND)
@@ -240,7 +250,12 @@ class LiveDecoder:
         for timing in alignment:
             if timing["word"]:
                 words.append(
-                    Word(timing["word"], round(float(timing["start"]), 3), round(float(timing["end"]), 3), float(timing["probability"]))
+                    Word(
+                        timing["word"],
+                        round(float(timing["start"]), 3),
+                        round(float(timing["end"]), 3),
+                        float(timing["probability"]),
+                    )
                 )
         _clip_long_words(words)
         return words

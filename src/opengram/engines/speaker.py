@@ -180,9 +180,7 @@ def _hz_to_mel(f: np.ndarray) -> np.ndarray:
     # Slaney's scale (librosa's default, htk=False): linear below 1 kHz, logarithmic above.
     f = np.asarray(f, dtype=np.float64)
     f_sp, min_log_hz, min_log_mel, logstep = 200.0 / 3, 1000.0, 15.0, np.log(6.4) / 27.0
-    return np.where(
-        f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep, f / f_sp
-    )
+    return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep, f / f_sp)
 
 
 def _mel_to_hz(m: np.ndarray) -> np.ndarray:
@@ -252,9 +250,7 @@ class VoiceEncoder:
     def __init__(self, weights: Path | None = None, *, verify: bool = True):
         path = weights or pretrained_path()
         if path is None:
-            raise FileNotFoundError(
-                "resemblyzer is not installed: pip install --no-deps resemblyzer==0.1.4"
-            )
+            raise FileNotFoundError("resemblyzer is not installed: pip install --no-deps resemblyzer==0.1.4")
         if verify and weights is None:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
             if digest != PRETRAINED_SHA256:

@@ -97,9 +97,7 @@ def _atomic_write(dst: Path, sources: list[Path], sha256: str | None = None) -> 
         raise
 
 
-def prepare_whisper_base(
-    data_dir: str | Path, *, parts: tuple[Path, Path] | None = None, verify: bool = False
-) -> Path:
+def prepare_whisper_base(data_dir: str | Path, *, parts: tuple[Path, Path] | None = None, verify: bool = False) -> Path:
     """Joins the base model into `<data_dir>/models/whisper-base` unless it is already there; returns the directory.
 
     Idempotent and safe to call from several processes at once. With `verify`, a model.bin already there is

@@ -28,9 +28,15 @@ Runner = Callable[[Job], Awaitable[Outcome]]
 def job_row(job: Job, endpoint: str) -> RequestLog:
     """The log row of an accepted job's request (method `async`), dated when it was accepted."""
     return RequestLog(
-        request_id=job.request_id, project_id=job.project_id, api_key_id=job.api_key_id,
-        path=job.path or "/v1/listen", endpoint=endpoint, method="async", created=job.created, callback=job.callback,
-    )  # fmt: skip
+        request_id=job.request_id,
+        project_id=job.project_id,
+        api_key_id=job.api_key_id,
+        path=job.path or "/v1/listen",
+        endpoint=endpoint,
+        method="async",
+        created=job.created,
+        callback=job.callback,
+    )
 
 
 def read_input(job: Job) -> str:

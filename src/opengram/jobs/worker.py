@@ -115,12 +115,22 @@ class JobWorker:
         # The result and its request-log row are written in one transaction.
         async with self.state.sessions.begin() as session:
             stored = await session.get(Job, job.request_id)
-            stored.result, stored.result_code, stored.status, stored.due = outcome.result, outcome.code, DELIVERING, utcnow()
+            stored.result, stored.result_code, stored.status, stored.due = (
+                outcome.result,
+                outcome.code,
+                DELIVERING,
+                utcnow(),
+            )
             stored.audio_path = outcome.body_path
             await record_request(session, outcome.row)
         if job.audio_path and job.audio_path != outcome.body_path:  # the input, done with
             Path(job.audio_path).unlink(missing_ok=True)
-        job.result, job.result_code, job.status, job.audio_path = outcome.result, outcome.code, DELIVERING, outcome.body_path
+        job.result, job.result_code, job.status, job.audio_path = (
+            outcome.result,
+            outcome.code,
+            DELIVERING,
+            outcome.body_path,
+        )
 
     async def _transcribe(self, job: Job) -> Outcome:
         row = job_row(job, "listen")
@@ -138,7 +148,9 @@ class JobWorker:
                     allow_private=self.settings.fetch_allow_private,
                 )
             else:
-                source = sources.AudioSource(open(job.audio_path, "rb"), job.sha256, Path(job.audio_path).stat().st_size)
+                source = sources.AudioSource(
+                    open(job.audio_path, "rb"), job.sha256, Path(job.audio_path).stat().st_size
+                )
             done = await self.state.listen.transcribe(source, options, job.request_id, background=True)
             row.code, row.duration, row.channels = 200, done.duration, done.response.metadata.channels
             row.models = done.response.metadata.models
@@ -172,7 +184,9 @@ class JobWorker:
                 stored.status, stored.completed = FAILED, utcnow()
                 log.warning("callback for %s failed %d times; giving up", job.request_id, attempts)
             else:
-                delay = min(self.settings.callback_backoff_s * 2 ** (attempts - 1), self.settings.callback_backoff_max_s)
+                delay = min(
+                    self.settings.callback_backoff_s * 2 ** (attempts - 1), self.settings.callback_backoff_max_s
+                )
                 stored.due = utcnow() + timedelta(seconds=delay)
             ended = stored.status in (DONE, FAILED)
         if ended and job.audio_path:  # a body file, kept until delivered or given up

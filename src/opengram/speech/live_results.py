@@ -56,7 +56,12 @@ class ResultBuilder:
             self.metadata["extra"] = extra
 
     def placed(
-        self, outcome: Outcome, audio_start: int, speech: list[tuple[float, float]], span: tuple[int, int], keep_from: float
+        self,
+        outcome: Outcome,
+        audio_start: int,
+        speech: list[tuple[float, float]],
+        span: tuple[int, int],
+        keep_from: float,
     ) -> list[TimedWord]:
         """The decoded words in stream time, as the model wrote them (before Deepgram's text features)."""
         transcript = outcome.transcript
@@ -73,7 +78,12 @@ class ResultBuilder:
         return placed
 
     def words(
-        self, outcome: Outcome, audio_start: int, speech: list[tuple[float, float]], span: tuple[int, int], keep_from: float
+        self,
+        outcome: Outcome,
+        audio_start: int,
+        speech: list[tuple[float, float]],
+        span: tuple[int, int],
+        keep_from: float,
     ) -> list[TimedWord]:
         placed = self.placed(outcome, audio_start, speech, span, keep_from)
         return postprocess(placed, self.options, outcome.transcript.language) if placed else []

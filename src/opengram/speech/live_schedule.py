@@ -53,16 +53,25 @@ class FinalDecode(DecodeJob):
         cut = self.cut
         words: list[TimedWord] = []
         if outcome is not None:
-            self.placed = self.stream.builder.placed(outcome, cut.audio_start, cut.speech, (cut.start, cut.end), cut.keep_from)
+            self.placed = self.stream.builder.placed(
+                outcome, cut.audio_start, cut.speech, (cut.start, cut.end), cut.keep_from
+            )
             self.language = outcome.transcript.language if outcome.transcript else "en"
             words = postprocess(self.placed, self.options, self.language) if self.placed else []
         speakers = self.stream.speakers(cut.channel)
         if speakers is not None and words:
             words = speakers.label(cut.audio, cut.speech, words, cut.audio_start / RATE)
         return self.stream.builder.results(
-            cut.channel, cut.start, cut.end, words, is_final=True, speech_final=cut.speech_final,
-            from_finalize=cut.from_finalize, language=self.language, options=self.options,
-        )  # fmt: skip
+            cut.channel,
+            cut.start,
+            cut.end,
+            words,
+            is_final=True,
+            speech_final=cut.speech_final,
+            from_finalize=cut.from_finalize,
+            language=self.language,
+            options=self.options,
+        )
 
 
 class InterimDecode(DecodeJob):
@@ -102,7 +111,15 @@ class LiveScheduler:
         self._decoders: dict[str, LiveDecoder] = {}
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
-        self.stats = {"rounds": 0, "batched": 0, "finals": 0, "interims": 0, "short": 0, "final_fallbacks": 0, "interims_dropped": 0}
+        self.stats = {
+            "rounds": 0,
+            "batched": 0,
+            "finals": 0,
+            "interims": 0,
+            "short": 0,
+            "final_fallbacks": 0,
+            "interims_dropped": 0,
+        }
 
     def _ensure_started(self) -> None:
         if self._task is None or self._task.done():

@@ -221,7 +221,6 @@ class ListenOptions(IntelligenceOptions):
             raise ValueError("must be positive")
         return v
 
-
     @field_validator("extra")
     @classmethod
     def _pairs(cls, v: list[str]) -> list[str]:
@@ -284,11 +283,7 @@ class ListenOptions(IntelligenceOptions):
     def features(self) -> list[str]:
         """Names of the features a request turned on, for the request log."""
         fields = type(self).model_fields
-        return [
-            name
-            for name, value in self
-            if name not in _SETTINGS and value != fields[name].default
-        ]
+        return [name for name, value in self if name not in _SETTINGS and value != fields[name].default]
 
     def summarizes(self) -> bool:
         return self.summarize == "v2"  # `true`/`v1` summaries are per alternative, made apart

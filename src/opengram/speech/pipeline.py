@@ -154,7 +154,9 @@ def paragraphs_of(words: list[TimedWord]) -> wire.Paragraphs:
         transcript="\n" + "\n\n".join(texts),
         paragraphs=[
             wire.Paragraph(
-                sentences=[wire.Sentence(text=s.text, start=s.words[0].start, end=s.words[-1].end) for s in p.sentences],
+                sentences=[
+                    wire.Sentence(text=s.text, start=s.words[0].start, end=s.words[-1].end) for s in p.sentences
+                ],
                 speaker=p.speaker,
                 num_words=len(p.words),
                 start=p.words[0].start,
@@ -263,8 +265,7 @@ class ListenService:
                     if candidate.text not in {h.text for h in hypotheses}:
                         hypotheses.append(candidate)
                 regions = [
-                    (r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE)
-                    for r in get_speech_timestamps(samples, WORD_VAD)
+                    (r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in get_speech_timestamps(samples, WORD_VAD)
                 ]
                 turns = diarize(samples) if diarizing else None
                 results.append((spec, hypotheses, regions, turns))
@@ -282,7 +283,9 @@ class ListenService:
         all_words: list[list[list[TimedWord]]] = []
         languages: list[str] = []
         for spec, hypotheses, regions, turns in results:
-            processed = [postprocess_runs(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses]
+            processed = [
+                postprocess_runs(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses
+            ]
             if options.language == MULTI:  # words of a switching transcript already say their language
                 processed = [tag_language(words, h.language) for words, h in zip(processed, hypotheses)]
             if turns is not None:

@@ -64,9 +64,7 @@ async def _check_routable(host: str, port: int) -> None:
             raise RemoteContentError("URL for media download must be publicly routable.")
 
 
-async def fetch(
-    url: str, *, max_bytes: int, timeout_s: float, max_redirects: int, allow_private: bool
-) -> AudioSource:
+async def fetch(url: str, *, max_bytes: int, timeout_s: float, max_redirects: int, allow_private: bool) -> AudioSource:
     """Download `url` within limits, checking every redirect hop as if it were the first."""
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client:
         for _hop in range(max_redirects + 1):

@@ -157,14 +157,17 @@ class LiveStream:
         try:
             options, report = live_configure.configured(self.options, message)
         except live_configure.ConfigureRefused as refused:
-            return {"type": "ConfigureFailure", "request_id": self.request_id, "code": refused.code,
-                    "description": refused.description}  # fmt: skip
+            return {
+                "type": "ConfigureFailure",
+                "request_id": self.request_id,
+                "code": refused.code,
+                "description": refused.description,
+            }
         self.options = options
         self.decode_options = self._decode_options(options)
         self.builder.options = options
         self._holds = self._holds_entities(options)
         return {"type": "ConfigureSuccess", "request_id": self.request_id, **report}
-
 
     async def feed(self, data: bytes) -> None:
         """Audio from the client. Waits (back-pressure) while the ingest thread is behind."""
@@ -302,15 +305,26 @@ class LiveStream:
             self._slots.setdefault(event.channel, deque()).append(slot)
             if event.audio is None:
                 slot.message = self.builder.results(
-                    event.channel, event.start, event.end, [], is_final=True,
-                    speech_final=event.speech_final, from_finalize=event.from_finalize,
-                )  # fmt: skip
+                    event.channel,
+                    event.start,
+                    event.end,
+                    [],
+                    is_final=True,
+                    speech_final=event.speech_final,
+                    from_finalize=event.from_finalize,
+                )
                 self._pump(event.channel)
             else:
                 self.live.submit(FinalDecode(self, event))
         elif isinstance(event, SpeechStarted):
             if self.config.vad_events:
-                self._send({"type": "SpeechStarted", "channel": [event.channel, max(1, len(self.tracks))], "timestamp": round_time(event.at / RATE)})
+                self._send(
+                    {
+                        "type": "SpeechStarted",
+                        "channel": [event.channel, max(1, len(self.tracks))],
+                        "timestamp": round_time(event.at / RATE),
+                    }
+                )
         elif isinstance(event, InterimDue):
             if self.config.interim and not self._closing:
                 self.live.want_interim(self, event.channel)
@@ -388,9 +402,15 @@ class LiveStream:
         placed = held.placed + slot.placed
         words = postprocess(placed, self.options, held.language) if placed else []
         message = self.builder.results(
-            cut.channel, cut.start, cut.end, words, is_final=True, speech_final=cut.speech_final,
-            from_finalize=cut.from_finalize, language=held.language,
-        )  # fmt: skip
+            cut.channel,
+            cut.start,
+            cut.end,
+            words,
+            is_final=True,
+            speech_final=cut.speech_final,
+            from_finalize=cut.from_finalize,
+            language=held.language,
+        )
         # Only the newest segment's words count for holding again: an empty final means the speaker stopped.
         return _Slot(cut, message, placed if slot.placed else [], held.language)
 
@@ -409,7 +429,13 @@ class LiveStream:
     def _check_utterance_end(self, channel: int) -> None:
         ms = self.config.utterance_end_ms
         last = self._last_word_end.get(channel)
-        if ms is None or last is None or self._utterance_sent.get(channel) or self._slots.get(channel) or channel in self._held:
+        if (
+            ms is None
+            or last is None
+            or self._utterance_sent.get(channel)
+            or self._slots.get(channel)
+            or channel in self._held
+        ):
             return
         now = self._audio_now.get(channel, 0) / RATE
         speech = self._open_speech.get(channel)

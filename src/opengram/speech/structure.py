@@ -71,7 +71,7 @@ def sentences(words: list[TimedWord]) -> list[Sentence]:
             out.append(Sentence(current))
             current = []
         current.append(w)
-        if w.punctuated.rstrip('"\')').endswith(SENTENCE_END) or "\n" in w.punctuated:
+        if w.punctuated.rstrip("\"')").endswith(SENTENCE_END) or "\n" in w.punctuated:
             out.append(Sentence(current))
             current = []
     if current:

@@ -89,7 +89,7 @@ def _direct_object(verb: "Token") -> "Token | None":
 
 
 def _wants_thing(verb: "Token") -> bool:
-    """"I'd like a refund", "we need a new contract": a wish whose object is a thing."""
+    """ "I'd like a refund", "we need a new contract": a wish whose object is a thing."""
     if verb.pos_ != "VERB" or verb.lemma_.lower() not in ("want", "need", "like", "request", "wish"):
         return False
     if verb.lemma_.lower() == "like" and not {c.lower_ for c in verb.children} & {"would", "'d"}:

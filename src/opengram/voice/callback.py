@@ -48,7 +48,10 @@ async def speak_job(state, job: Job) -> Outcome:
         body = error.body(job.request_id)
         is_json = isinstance(body, dict)
         audio = json.dumps(body).encode() if is_json else str(body).encode()
-        headers = {"dg-error-status": str(error.status), "content-type": "application/json" if is_json else "text/plain"}
+        headers = {
+            "dg-error-status": str(error.status),
+            "content-type": "application/json" if is_json else "text/plain",
+        }
     finally:
         if synthesis is not None:
             synthesis.abort()

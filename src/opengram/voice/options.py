@@ -33,9 +33,12 @@ class SpeakOptions:
             else:
                 last[key] = value
         fmt = formats.parse(
-            last.get("encoding"), last.get("container"), last.get("sample_rate"), last.get("bit_rate"),
+            last.get("encoding"),
+            last.get("container"),
+            last.get("sample_rate"),
+            last.get("bit_rate"),
             streaming=streaming,
-        )  # fmt: skip
+        )
         speed = 1.0
         if last.get("speed"):
             try:

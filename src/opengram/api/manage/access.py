@@ -37,7 +37,9 @@ def parse_project_id(raw: str) -> str:
                 "UUID parsing failed: invalid character: expected an optional prefix of `urn:uuid:` "
                 f"followed by [0-9a-zA-Z], found `{char}` at {position}"
             )
-    raise UuidParsingFailed(f"UUID parsing failed: invalid length: expected 32 hex digits, found {len(raw.replace('-', ''))}")
+    raise UuidParsingFailed(
+        f"UUID parsing failed: invalid length: expected 32 hex digits, found {len(raw.replace('-', ''))}"
+    )
 
 
 def require(caller: Principal, endpoint: str) -> None:

@@ -105,7 +105,13 @@ async def billing_breakdown(
     return {"start": first, "end": last, "resolution": {"units": resolution, "amount": 1}, "results": results}
 
 
-_KIND_NAMES = {"prerecorded": "pre-recorded", "streaming": "streaming", "tts": "text-to-speech", "read": "text intelligence", "agent": "voice agent"}
+_KIND_NAMES = {
+    "prerecorded": "pre-recorded",
+    "streaming": "streaming",
+    "tts": "text-to-speech",
+    "read": "text intelligence",
+    "agent": "voice agent",
+}
 
 
 @router.get("/v1/projects/{project_id}/billing/fields")

@@ -51,7 +51,9 @@ async def list_invites(caller: Principal = Depends(project_access("invites.list"
 
 @router.post("/v1/projects/{project_id}/invites", response_model=InviteSent)
 async def send_invite(
-    body: InviteCreate, caller: Principal = Depends(project_access("invites.create")), session: AsyncSession = db_session
+    body: InviteCreate,
+    caller: Principal = Depends(project_access("invites.create")),
+    session: AsyncSession = db_session,
 ):
     if body.scope not in scopes.ROLES:
         raise InvalidMemberScope()

@@ -115,9 +115,7 @@ async def list_keys(
     caller: Principal = Depends(project_access("keys.list")),
     session: AsyncSession = db_session,
 ):
-    rows = await keys.list_keys(
-        session, caller.project_id, member_id=_own_only(caller, "keys:read:all"), status=status
-    )
+    rows = await keys.list_keys(session, caller.project_id, member_id=_own_only(caller, "keys:read:all"), status=status)
     return KeyList(api_keys=[KeyEntry(member=key_member(m), api_key=key_body(k)) for k, m in rows])
 
 

@@ -51,9 +51,12 @@ async def list_members(caller: Principal = Depends(project_access("members.list"
     return MemberList(
         members=[
             MemberBody(
-                member_id=m.member_id, email=m.email, first_name=m.first_name, last_name=m.last_name,
+                member_id=m.member_id,
+                email=m.email,
+                first_name=m.first_name,
+                last_name=m.last_name,
                 scopes=list(ms.scopes),
-            )  # fmt: skip
+            )
             for m, ms in rows
         ]
     )

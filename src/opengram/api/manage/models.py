@@ -125,7 +125,9 @@ def _model(request: Request, model_id: str) -> SttModel | TtsModel:
 
 
 @router.get("/v1/models", response_model=ModelList)
-async def list_models(request: Request, include_outdated: bool = False, caller: Principal = Depends(access("models.list"))):
+async def list_models(
+    request: Request, include_outdated: bool = False, caller: Principal = Depends(access("models.list"))
+):
     return _models(request)
 
 
@@ -136,7 +138,9 @@ async def get_model(model_id: str, request: Request, caller: Principal = Depends
 
 @router.get("/v1/projects/{project_id}/models", response_model=ModelList)
 async def list_project_models(
-    request: Request, include_outdated: bool = False, caller: Principal = Depends(project_access("projects.models.list"))
+    request: Request,
+    include_outdated: bool = False,
+    caller: Principal = Depends(project_access("projects.models.list")),
 ):
     return _models(request)
 

@@ -65,9 +65,13 @@ async def create_credential(
         raise InvalidRequest(f"Unknown provider {provider!r}: the only one is 'quay'.")
     comment = body.get("comment")
     credential = await credentials.create_credential(
-        session, caller.project_id, caller.member_id, provider=provider,
-        comment=str(comment) if comment is not None else None, scopes=chosen,
-    )  # fmt: skip
+        session,
+        caller.project_id,
+        caller.member_id,
+        provider=provider,
+        comment=str(comment) if comment is not None else None,
+        scopes=chosen,
+    )
     member = await session.get(Member, caller.member_id)
     return credential_body(credential, member)
 

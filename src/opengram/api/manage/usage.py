@@ -42,9 +42,7 @@ def usage_filter(
     model: str | None = None,
 ) -> RequestFilter:
     """The filters of /usage and /usage/breakdown; the boolean feature filters are read by name."""
-    features = {
-        name: _bool(name, value) for name, value in request.query_params.items() if name in FEATURE_FILTERS
-    }
+    features = {name: _bool(name, value) for name, value in request.query_params.items() if name in FEATURE_FILTERS}
     return RequestFilter(
         start=parse_when("start", start),
         end=parse_when("end", end, end=True),
@@ -85,12 +83,17 @@ async def usage_summary(
     results = []
     for (label,), t in sorted(buckets.items()):
         b_start, b_end = reports.bucket_bounds(label, resolution)
-        results.append({
-            "start": b_start, "end": b_end,
-            "hours": _hours(t.seconds), "total_hours": _hours(t.total_seconds), "requests": t.requests,
-            "tokens": {"in": t.tokens_in, "out": t.tokens_out},
-            "tts": {"characters": t.tts_characters, "requests": t.tts_requests},
-        })  # fmt: skip
+        results.append(
+            {
+                "start": b_start,
+                "end": b_end,
+                "hours": _hours(t.seconds),
+                "total_hours": _hours(t.total_seconds),
+                "requests": t.requests,
+                "tokens": {"in": t.tokens_in, "out": t.tokens_out},
+                "tts": {"characters": t.tts_characters, "requests": t.tts_requests},
+            }
+        )
     return {"start": first, "end": last, "resolution": {"units": resolution, "amount": 1}, "results": results}
 
 
@@ -108,12 +111,14 @@ async def usage_fields(
     models = []
     for model_id in found.models:
         spec = specs.get(model_id)
-        models.append({
-            "name": spec.key if spec else model_id,
-            "language": ("multi" if "*" in spec.languages else spec.languages[0]) if spec else None,
-            "version": spec.version if spec else None,
-            "model_id": model_id,
-        })  # fmt: skip
+        models.append(
+            {
+                "name": spec.key if spec else model_id,
+                "language": ("multi" if "*" in spec.languages else spec.languages[0]) if spec else None,
+                "version": spec.version if spec else None,
+                "model_id": model_id,
+            }
+        )
     return {
         "tags": found.tags,
         "models": models,
@@ -145,9 +150,16 @@ async def usage_breakdown(
         if grouping:
             value = key[1]
             group[grouping] = list(value) if isinstance(value, tuple) else value
-        results.append({
-            "hours": _hours(t.seconds), "total_hours": _hours(t.total_seconds), "agent_hours": _hours(t.agent_seconds),
-            "tokens_in": t.tokens_in, "tokens_out": t.tokens_out, "tts_characters": t.tts_characters,
-            "requests": t.requests, "grouping": group,
-        })  # fmt: skip
+        results.append(
+            {
+                "hours": _hours(t.seconds),
+                "total_hours": _hours(t.total_seconds),
+                "agent_hours": _hours(t.agent_seconds),
+                "tokens_in": t.tokens_in,
+                "tokens_out": t.tokens_out,
+                "tts_characters": t.tts_characters,
+                "requests": t.requests,
+                "grouping": group,
+            }
+        )
     return {"start": first, "end": last, "resolution": {"units": resolution, "amount": 1}, "results": results}

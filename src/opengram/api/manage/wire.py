@@ -49,4 +49,3 @@ def parse_when(name: str, raw: str | None, *, end: bool = False) -> datetime | N
     value = value.astimezone(timezone.utc)
     # An `end` with a time is inclusive; store it as the exclusive bound just after.
     return value + timedelta(microseconds=1) if end else value
-
