@@ -93,7 +93,8 @@ def test_measurements():
 def test_smart_format_entities():
     out = formatting.smart_format(
         W(
-            "call five five five one two three four five six seven or jane at example dot com it costs five dollars and ten percent"
+            "call five five five one two three four five six seven or jane at example dot com "
+            "it costs five dollars and ten percent"
         )
     )
     assert S(out) == "call 555-123-4567 or jane@example.com it costs $5 and 10%"
@@ -107,7 +108,8 @@ def test_redaction_in_order_with_numbering():
     words = formatting.written_numbers(
         W(
             "card four one one one one one one one one one one one one one one one and cvv one two three. "
-            "social one two three four five six seven eight nine. again four one one one one one one one one one one one one one one one."
+            "social one two three four five six seven eight nine. "
+            "again four one one one one one one one one one one one one one one one."
         )
     )
     out = S(redaction.redact(words, redaction.entity_types(["pci", "ssn"])))

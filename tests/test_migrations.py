@@ -38,21 +38,24 @@ def test_one_balance_per_project_and_an_owner_key_on_existing_data(tmp_path):
         for p in ("p1", "p2"):
             db.execute(
                 text(
-                    "INSERT INTO projects (project_id, name, mip_opt_out, created, overage) VALUES (:p, :p, 0, '2026-01-01', 0)"
+                    "INSERT INTO projects (project_id, name, mip_opt_out, created, overage) "
+                    "VALUES (:p, :p, 0, '2026-01-01', 0)"
                 ),
                 {"p": p},
             )
         for b, amount, order, created in (("b1", 4.0, "o1", "2026-01-01"), ("b2", 6.0, "o2", "2026-02-01")):
             db.execute(
                 text(
-                    "INSERT INTO balances (balance_id, project_id, amount, units, purchase_order_id, created) VALUES (:b, 'p1', :a, 'usd', :o, :c)"
+                    "INSERT INTO balances (balance_id, project_id, amount, units, purchase_order_id, created) "
+                    "VALUES (:b, 'p1', :a, 'usd', :o, :c)"
                 ),
                 {"b": b, "a": amount, "o": order, "c": created},
             )
         db.execute(text("INSERT INTO members (member_id, email, created) VALUES ('m', 'o@x', '2026-01-01')"))
         db.execute(
             text(
-                "INSERT INTO memberships (project_id, member_id, scopes, created) VALUES ('p1', 'm', '[\"owner\"]', '2026-01-01')"
+                "INSERT INTO memberships (project_id, member_id, scopes, created) "
+                "VALUES ('p1', 'm', '[\"owner\"]', '2026-01-01')"
             )
         )
         db.execute(

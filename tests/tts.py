@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import av
 import httpx
 
-
 # Natural prose, as TTS users send it. (Harvard sentences are a harsher test of the ASR than of the voice:
 # tiny.en hears "the birch canoe slid" as "the birch can use lid" whoever speaks it.)
 PASSAGE = (

@@ -92,7 +92,7 @@ class InvalidJson(ModernError):
     status, code, message = 400, "INVALID_JSON", "Invalid JSON submitted."
 
     @classmethod
-    def from_validation(cls, error: dict[str, Any]) -> "InvalidJson":
+    def from_validation(cls, error: dict[str, Any]) -> InvalidJson:
         """From a pydantic error on a JSON body, worded like Deepgram's (serde's) messages."""
         field = ".".join(str(p) for p in error.get("loc", ())[1:] if not isinstance(p, int)) or "body"
         if error.get("type") == "missing":

@@ -76,10 +76,10 @@ def _pcm16(data: bytes) -> bytes:
 def test_language_multi_follows_a_change_of_language(client):
     """English, a pause, then Spanish, in one recording: each part is written in its own language and its
     words say which (Deepgram's code-switching), not the whole in the first language heard."""
-    from tests import audio
-
     import io
     import wave
+
+    from tests import audio
 
     recording = io.BytesIO()
     with wave.open(recording, "wb") as out:

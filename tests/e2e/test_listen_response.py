@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -59,7 +59,7 @@ def test_metadata_values(preamble):
     assert meta["sha256"] == hashlib.sha256(body).hexdigest()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", meta["created"])
     created = datetime.fromisoformat(meta["created"].replace("Z", "+00:00"))
-    assert abs((datetime.now(timezone.utc) - created).total_seconds()) < 120
+    assert abs((datetime.now(UTC) - created).total_seconds()) < 120
     assert meta["duration"] == pytest.approx(19.098, abs=0.01)
     assert meta["channels"] == 1
     assert meta["models"] == list(meta["model_info"])

@@ -8,8 +8,8 @@ import json
 import threading
 import time
 import uuid
-from urllib.parse import urlencode
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 import pytest
@@ -428,9 +428,8 @@ def _refusal(server, query: str, headers: dict[str, str] | None = None) -> Inval
 
 def test_bad_credentials_are_refused_before_the_upgrade(server):
     bad = sdk_client(server, "0" * 40)
-    with pytest.raises((ApiError, InvalidStatus)) as info:
-        with bad.listen.v1.connect(model="nova-3"):
-            pass
+    with pytest.raises((ApiError, InvalidStatus)) as info, bad.listen.v1.connect(model="nova-3"):
+        pass
     # The SDK maps a refused handshake to ApiError(401) where its websockets version raises
     # InvalidStatusCode; with websockets 14+ the sync client's InvalidStatus reaches the caller as is.
     refused = info.value

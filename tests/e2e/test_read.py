@@ -59,7 +59,10 @@ def test_all_features_through_the_sdk(client):
 
 
 def test_sentiment_tells_positive_from_negative(client):
-    text = "I absolutely love this new phone, it is wonderful! The delivery was late and the box was broken, which is terrible."
+    text = (
+        "I absolutely love this new phone, it is wonderful! "
+        "The delivery was late and the box was broken, which is terrible."
+    )
     r = client.read.v1.text.analyze(request={"text": text}, sentiment=True)
     first, second = r.results.sentiments.segments
     assert (first.sentiment, second.sentiment) == ("positive", "negative")
@@ -94,7 +97,7 @@ def test_custom_topics_and_intents_strict_and_extended(client):
 def test_text_plain_body_and_url(server, files):
     r = post(
         server,
-        content="What a fantastic day!".encode(),
+        content=b"What a fantastic day!",
         headers={"Content-Type": "text/plain"},
         params={"sentiment": "true"},
     )

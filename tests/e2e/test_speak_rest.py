@@ -108,9 +108,12 @@ def test_audio_streams_while_it_is_synthesised_and_leaves_room_for_stt(server):
                 if chunk:
                     arrivals.append((time.perf_counter() - started, len(chunk)))
                 if listened is None:
-                    listen = lambda: httpx.post(
-                        f"{server.url}/v1/listen", content=audio.read("cards_001.wav"), headers=auth, timeout=60
-                    )  # noqa: E731
+
+                    def listen():
+                        return httpx.post(
+                            f"{server.url}/v1/listen", content=audio.read("cards_001.wav"), headers=auth, timeout=60
+                        )
+
                     listened = pool.submit(lambda: (listen().status_code, time.perf_counter() - started))
         status, listen_done = listened.result()
     total_audio = sum(n for _, n in arrivals) / 2 / 16000
@@ -159,7 +162,8 @@ def test_models_list_aura_voices(client):
             "application/json",
             400,
             "INVALID_QUERY_PARAMETER",
-            "Failed to deserialize query parameters: unknown variant `wma`, expected one of `linear16`, `mulaw`, `alaw`, `mp3`, `opus`, `flac`, `aac`",
+            "Failed to deserialize query parameters: unknown variant `wma`, expected one of "
+            "`linear16`, `mulaw`, `alaw`, `mp3`, `opus`, `flac`, `aac`",
         ),
         (
             {"encoding": "mp3", "container": "wav"},

@@ -161,7 +161,9 @@ def test_role_by_endpoint_matrix(server):
     for endpoint, call in table.items():
         if call is None:
             continue
-        got[endpoint] = {who for who in PRINCIPALS if not refused(endpoint, lambda: call(clients[who]))}
+        got[endpoint] = {
+            who for who in PRINCIPALS if not refused(endpoint, lambda call=call, who=who: call(clients[who]))
+        }
     for endpoint, allowed in got.items():
         assert allowed == EXPECTED[endpoint], endpoint
 
@@ -174,9 +176,9 @@ def test_destructive_project_endpoints(server, endpoint):
         keys = principals(server, tenant)
         client = sdk_client(server, keys[who]).manage.v1.projects
         call = (
-            (lambda: client.delete(tenant.project_id))
+            (lambda client=client, tenant=tenant: client.delete(tenant.project_id))
             if endpoint == "projects.delete"
-            else (lambda: client.leave(tenant.project_id))
+            else (lambda client=client, tenant=tenant: client.leave(tenant.project_id))
         )
         if not refused(endpoint, call):
             allowed.add(who)

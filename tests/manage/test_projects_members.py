@@ -88,7 +88,9 @@ def test_scope_update_refusals(tenant, as_role):
     admin = as_role("admin")
     for target, scope in (("member", "owner"), ("owner", "member")):
         err = api_error(
-            lambda: admin.manage.v1.projects.members.scopes.update(pid, tenant.members[target], scope=scope)
+            lambda target=target, scope=scope: admin.manage.v1.projects.members.scopes.update(
+                pid, tenant.members[target], scope=scope
+            )
         )
         assert err.status_code == 401 and err.body["err_code"] == "INSUFFICIENT_PERMISSIONS"
     # The only owner cannot step down.

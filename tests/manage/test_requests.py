@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -109,7 +109,7 @@ def test_sdk_datetimes(logged, server):
     tenant, _ = logged
     client = sdk_client(server, tenant.keys["admin"])
     got = client.manage.v1.projects.requests.list(
-        tenant.project_id, start=utc(2024, 3, 2), end=datetime(2024, 3, 2, 23, 59, 59, tzinfo=timezone.utc), limit=100
+        tenant.project_id, start=utc(2024, 3, 2), end=datetime(2024, 3, 2, 23, 59, 59, tzinfo=UTC), limit=100
     )
     assert len(got.requests) == 3
 

@@ -18,10 +18,10 @@ def usage(server):
         # 2024-05-01: three listens (one stereo), one failed listen that counts for nothing.
         row(pid, utc(2024, 5, 1, 9, 0), api_key_id=admin, duration=1800.0, features=["punctuate", "diarize"],
             tags=["team:a"], config={"punctuate": True, "diarize": True}),
-        row(pid, utc(2024, 5, 1, 9, 30), api_key_id=admin, duration=900.0, channels=2, features=["diarize", "punctuate"],
-            tags=["team:a"], config={"language": "fr"}),
-        row(pid, utc(2024, 5, 1, 14, 0), api_key_id=member, duration=360.0, method="streaming", features=["smart_format"],
-            tags=["team:b"], model="nova-2", models=["m-uuid-2"]),
+        row(pid, utc(2024, 5, 1, 9, 30), api_key_id=admin, duration=900.0, channels=2,
+            features=["diarize", "punctuate"], tags=["team:a"], config={"language": "fr"}),
+        row(pid, utc(2024, 5, 1, 14, 0), api_key_id=member, duration=360.0, method="streaming",
+            features=["smart_format"], tags=["team:b"], model="nova-2", models=["m-uuid-2"]),
         row(pid, utc(2024, 5, 1, 15, 0), api_key_id=member, duration=500.0, code=400),
         # 2024-05-02: a TTS request and a read request.
         row(pid, utc(2024, 5, 2, 10, 0), endpoint="speak", path="/v1/speak", duration=0.0, characters=1234,

@@ -105,7 +105,7 @@ class Totals:
     tts_requests: int = 0
     usd: float = 0.0
 
-    def add(self, other: "Totals") -> None:
+    def add(self, other: Totals) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

@@ -10,7 +10,7 @@ Works on WebSocket routes alike. A refused request still leaves its row in the r
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection

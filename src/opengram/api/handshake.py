@@ -3,6 +3,7 @@ Deepgram's way, and echo a browser's auth subprotocol; and at the end: close wit
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TypeVar
@@ -39,10 +40,8 @@ async def deny(websocket: WebSocket, error: DeepgramError, rid: str) -> None:
 async def close_quietly(websocket: WebSocket, code: int, reason: str = "") -> None:
     """Send the close frame if both sides are still open; a peer that is already gone is no error."""
     if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
-        try:
+        with contextlib.suppress(Exception):
             await websocket.close(code, reason)
-        except Exception:
-            pass
 
 
 async def admit(

@@ -179,7 +179,7 @@ async def _session(
     if kind == "close":  # CloseStream: everything received is transcribed and sent, then Metadata
         try:
             await asyncio.wait_for(stream.finish(), FINISH_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.error("stream %s: could not finish transcribing within %s s", stream.request_id, FINISH_TIMEOUT_S)
             stream.outbox.put_nowait(StreamClosed(1011, "NET-0000"))
             return await sender
@@ -217,7 +217,7 @@ async def _receive_loop(websocket: WebSocket, stream: LiveStream, idle_timeout: 
     while True:
         try:
             message = await asyncio.wait_for(websocket.receive(), timeout=idle_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return ("idle", None)
         if message["type"] == "websocket.disconnect":
             return ("gone", None)

@@ -144,7 +144,7 @@ class SpeakSession:
         while True:
             try:
                 message = await asyncio.wait_for(self.ws.receive(), timeout=idle_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if self._busy():  # the client has nothing to say while its audio is still coming
                     continue
                 raise SessionClosed(1011, "NET-0001") from None

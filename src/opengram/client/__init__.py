@@ -11,7 +11,8 @@ Every call returns the JSON the server sent; every failure raises `DeepgramApiEr
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from opengram.client._http import DeepgramApiError, normalize
 from opengram.client.billing import Billing

@@ -7,7 +7,8 @@ import json as jsonlib
 import os
 import platform
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx

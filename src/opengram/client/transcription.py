@@ -10,8 +10,9 @@ import inspect
 import json
 import logging
 import re
+from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -76,7 +77,7 @@ class LiveTranscription:
     def url(self) -> str:
         return re.sub(r"^http", "ws", self.options["api_url"]) + "/listen" + query_string(self.transcription_options)
 
-    async def __call__(self) -> "LiveTranscription":
+    async def __call__(self) -> LiveTranscription:
         try:
             self._socket = await connect(self.url, additional_headers=headers(self.options), ping_interval=5)
         except websockets.InvalidStatus as exc:  # refused before the upgrade: 400, 401, 402, 429

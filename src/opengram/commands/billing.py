@@ -3,8 +3,6 @@ API does that)."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
@@ -27,9 +25,9 @@ app = typer.Typer(help="Balances and purchases.", no_args_is_help=True)
 @app.command("credit")
 def credit(
     amount: float = typer.Argument(..., help="USD to add."),
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     order_type: str = typer.Option("prepaid", help="What kind of order this is."),
-    database_url: Optional[str] = DatabaseUrl,
+    database_url: str | None = DatabaseUrl,
 ) -> None:
     """On the database: record a purchase that opens a balance. A project with balances stops at zero
     unless it has overage (`opengram projects set PROJECT --overage`)."""
@@ -45,7 +43,7 @@ def credit(
 
 
 @app.command("balances")
-def balances(project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+def balances(project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey) -> None:
     """A project's balances (admins and owners)."""
     client = connect(url, key)
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -29,10 +28,10 @@ app = typer.Typer(help="API keys.", no_args_is_help=True)
 
 @app.command("list")
 def list_keys(
-    project: Optional[str] = ProjectOption,
-    status: Optional[str] = typer.Option(None, help="active or expired"),
+    project: str | None = ProjectOption,
+    status: str | None = typer.Option(None, help="active or expired"),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """A project's keys (never their secrets); members see their own, admins everyone's."""
     client = connect(url, key)
@@ -57,17 +56,17 @@ def list_keys(
 
 @app.command("create")
 def create(
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     comment: str = typer.Option("", help="A note to recognise the key by."),
     scope: list[str] = typer.Option(["member"], "--scope", help="Scopes; repeat for several."),
     tag: list[str] = typer.Option([], "--tag", help="Tags; repeat for several."),
-    ttl: Optional[int] = typer.Option(None, help="Seconds until the key expires."),
+    ttl: int | None = typer.Option(None, help="Seconds until the key expires."),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
-    database_url: Optional[str] = typer.Option(
+    key: str | None = ServerKey,
+    database_url: str | None = typer.Option(
         None, "--database-url", help="Write the key into this database instead of asking a server (no key needed)."
     ),
-    member: Optional[str] = typer.Option(None, help="With --database-url: member id or email (default: the first)."),
+    member: str | None = typer.Option(None, help="With --database-url: member id or email (default: the first)."),
 ) -> None:
     """Create an API key for the key's member and print its secret (shown once)."""
     if database_url:
@@ -115,9 +114,7 @@ def _create_offline(database_url, project, member, comment, scope, tag, ttl) -> 
 
 
 @app.command("delete")
-def delete(
-    key_id: str, project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey
-) -> None:
+def delete(key_id: str, project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey) -> None:
     """Delete a key: it fails at once."""
     client = connect(url, key)
 

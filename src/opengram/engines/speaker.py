@@ -21,8 +21,9 @@ import pickle
 import struct
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits

@@ -9,6 +9,7 @@ a conditional UPDATE that only one of them wins.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -44,10 +45,8 @@ class JobWorker:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         await self._client.aclose()
 
     async def _loop(self) -> None:
@@ -62,10 +61,8 @@ class JobWorker:
             except Exception:
                 log.exception("job worker error")
             self.wake.clear()
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=self.settings.job_poll_s)
-            except asyncio.TimeoutError:
-                pass
 
     async def _claim(self) -> Job | None:
         now = utcnow()
@@ -148,9 +145,8 @@ class JobWorker:
                     allow_private=self.settings.fetch_allow_private,
                 )
             else:
-                source = sources.AudioSource(
-                    open(job.audio_path, "rb"), job.sha256, Path(job.audio_path).stat().st_size
-                )
+                upload = open(job.audio_path, "rb")  # noqa: SIM115 (the AudioSource owns it, closed below)
+                source = sources.AudioSource(upload, job.sha256, Path(job.audio_path).stat().st_size)
             done = await self.state.listen.transcribe(source, options, job.request_id, background=True)
             row.code, row.duration, row.channels = 200, done.duration, done.response.metadata.channels
             row.models = done.response.metadata.models

@@ -21,8 +21,9 @@ Speakers are numbered 0, 1, 2... in order of first appearance. Nothing here know
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 

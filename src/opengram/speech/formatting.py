@@ -108,9 +108,9 @@ def _number_run(words: list[TimedWord], i: int) -> int:
     while j < len(words):
         bare = words[j].word
         parts = bare.split("-")
-        if not all(p in NUMBER_WORDS for p in parts):
-            if not (bare in _JOINERS and j > i and j + 1 < len(words) and words[j + 1].word in NUMBER_WORDS):
-                break
+        joins = bare in _JOINERS and j > i and j + 1 < len(words) and words[j + 1].word in NUMBER_WORDS
+        if not all(p in NUMBER_WORDS for p in parts) and not joins:
+            break
         j += 1
         # Punctuation ends a number, and so does an ordinal ("twenty first" | "one").
         if trailing_punct(words[j - 1].punctuated) or bare.split("-")[-1] not in CARDINALS | _SCALES:

@@ -26,7 +26,8 @@ RAW_CODECS = {
 }
 # Deepgram encoding -> FFmpeg demuxer for coded audio without a recognisable header
 CODED_FORMATS = {
-    "flac": "flac", "opus": "ogg", "ogg-opus": "ogg", "speex": "ogg", "amr-nb": "amrnb", "amr-wb": "amrwb", "g729": "g729",
+    "flac": "flac", "opus": "ogg", "ogg-opus": "ogg", "speex": "ogg", "amr-nb": "amrnb", "amr-wb": "amrwb",
+    "g729": "g729",
 }  # fmt: skip
 _CONTAINER_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"ID3", b"FORM", b"\x1aE\xdf\xa3", b"#!AMR", b"caff")
 

@@ -4,6 +4,7 @@ across streams, through the model scheduler (see `streaming` for the design)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -25,7 +26,7 @@ log = logging.getLogger("opengram.streaming")
 class DecodeJob:
     """One decode for one stream; `prepare` and `finish` run on the model thread."""
 
-    def __init__(self, stream: "LiveStream", channel: int, final: bool):
+    def __init__(self, stream: LiveStream, channel: int, final: bool):
         self.stream = stream
         self.channel = channel
         self.final = final
@@ -40,7 +41,7 @@ class DecodeJob:
 
 
 class FinalDecode(DecodeJob):
-    def __init__(self, stream: "LiveStream", cut: Cut):
+    def __init__(self, stream: LiveStream, cut: Cut):
         super().__init__(stream, cut.channel, final=True)
         self.cut = cut
         self.placed: list[TimedWord] = []  # the words before text features, for a later merge (no_delay)
@@ -75,7 +76,7 @@ class FinalDecode(DecodeJob):
 
 
 class InterimDecode(DecodeJob):
-    def __init__(self, stream: "LiveStream", channel: int):
+    def __init__(self, stream: LiveStream, channel: int):
         super().__init__(stream, channel, final=False)
         self.snapshot: tuple | None = None
 
@@ -130,31 +131,29 @@ class LiveScheduler:
         log.info("live decode stats %s", self.stats)
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
 
     def submit(self, job: FinalDecode) -> None:
         self._ensure_started()
         self._finals.setdefault(id(job.stream), deque()).append(job)
         self._wake.set()
 
-    def want_interim(self, stream: "LiveStream", channel: int) -> None:
+    def want_interim(self, stream: LiveStream, channel: int) -> None:
         self._ensure_started()
         key = (id(stream), channel)
         if key not in self._interims:
             self._interims[key] = InterimDecode(stream, channel)
             self._wake.set()
 
-    def forget(self, stream: "LiveStream") -> None:
+    def forget(self, stream: LiveStream) -> None:
         self._finals.pop(id(stream), None)
         for key in [k for k in self._interims if k[0] == id(stream)]:
             del self._interims[key]
         for key in [k for k in self._last_interim if k[0] == id(stream)]:
             del self._last_interim[key]
 
-    def pending_finals(self, stream: "LiveStream") -> int:
+    def pending_finals(self, stream: LiveStream) -> int:
         return len(self._finals.get(id(stream), ()))
 
     def _pick(self) -> list[DecodeJob]:

@@ -38,7 +38,7 @@ class StreamConfig:
     vad_events: bool
 
     @classmethod
-    def of(cls, options: ListenOptions) -> "StreamConfig":
+    def of(cls, options: ListenOptions) -> StreamConfig:
         endpointing = options.endpointing
         if endpointing is False:
             ms = None

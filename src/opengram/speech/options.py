@@ -7,7 +7,8 @@ as SDKs pass extras through.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Iterable, Self
+from collections.abc import Iterable
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
@@ -268,7 +269,7 @@ class ListenOptions(IntelligenceOptions):
     LIST_PARAMS: ClassVar[set[str]] = LIST_PARAMS
 
     @classmethod
-    def parse(cls, items: Iterable[tuple[str, str]]) -> "ListenOptions":
+    def parse(cls, items: Iterable[tuple[str, str]]) -> ListenOptions:
         options = super().parse(items)
         # Deepgram counts model tokens; words are a close, cheap stand-in.
         if sum(len(term.split()) for term in options.keyterm) > MAX_KEYTERM_TOKENS:

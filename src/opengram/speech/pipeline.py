@@ -282,7 +282,7 @@ class ListenService:
         best_words: list[list[TimedWord]] = []
         all_words: list[list[list[TimedWord]]] = []
         languages: list[str] = []
-        for spec, hypotheses, regions, turns in results:
+        for _spec, hypotheses, regions, turns in results:
             processed = [
                 postprocess_runs(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses
             ]

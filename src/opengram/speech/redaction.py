@@ -10,8 +10,8 @@ gives.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace as dc_replace
-from typing import Callable
 
 from opengram.speech.words import TimedWord, join_span, leading_punct, plain_word, split_span, trailing_punct
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -142,7 +142,7 @@ class ListenResponse(_Wire):
 
 def iso_now() -> str:
     """Deepgram's timestamp form: ISO-8601 UTC with milliseconds and `Z`."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def model_info(specs: list[ModelSpec]) -> dict[str, ModelInfo]:

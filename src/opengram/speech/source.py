@@ -10,8 +10,9 @@ import asyncio
 import hashlib
 import ipaddress
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator, BinaryIO
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,7 +34,7 @@ class AudioSource:
 
 async def spool(chunks: AsyncIterator[bytes], max_bytes: int, too_large: Exception) -> AudioSource:
     digest = hashlib.sha256()
-    file = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)
+    file = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (the AudioSource owns it)
     size = 0
     try:
         async for chunk in chunks:

@@ -46,7 +46,7 @@ from opengram.engines.registry import ModelSpec
 from opengram.speech import formatting, live_audio, live_configure
 from opengram.speech.live_diarize import OnlineSpeakers
 from opengram.speech.live_results import ResultBuilder, round_time
-from opengram.speech.live_schedule import LiveScheduler, FinalDecode, DecodeJob
+from opengram.speech.live_schedule import DecodeJob, FinalDecode, LiveScheduler
 from opengram.speech.live_segments import (
     RATE,
     Cut,

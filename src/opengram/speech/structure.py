@@ -65,7 +65,7 @@ class Paragraph:
 def sentences(words: list[TimedWord]) -> list[Sentence]:
     out: list[Sentence] = []
     current: list[TimedWord] = []
-    for i, w in enumerate(words):
+    for _i, w in enumerate(words):
         # A new speaker starts a new sentence even when the model put no full stop.
         if current and w.speaker != current[-1].speaker:
             out.append(Sentence(current))

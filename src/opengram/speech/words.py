@@ -27,7 +27,7 @@ class TimedWord:
     speaker_confidence: float | None = None
     language: str | None = None  # with language=multi
 
-    def with_text(self, punctuated: str, **changes) -> "TimedWord":
+    def with_text(self, punctuated: str, **changes) -> TimedWord:
         return replace(self, word=plain_word(punctuated), punctuated=punctuated, **changes)
 
 

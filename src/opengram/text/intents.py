@@ -32,7 +32,7 @@ LIGHT = {"be", "have", "do", "know", "think", "see", "say", "seem", "mean", "gue
 MAX_OBJECT_WORDS = 4
 
 
-def _object(verb: "Token") -> str | None:
+def _object(verb: Token) -> str | None:
     """The verb's object as a short phrase, or None when it has none worth naming."""
     for child in verb.children:
         if child.dep_ in ("dobj", "attr", "oprd") and child.pos_ in ("NOUN", "PROPN", "NUM"):
@@ -48,7 +48,7 @@ def _object(verb: "Token") -> str | None:
     return None
 
 
-def _phrase(head: "Token") -> str:
+def _phrase(head: Token) -> str:
     # Modifiers before the noun, each with its own words ("follow-up", not "follow").
     kept = [t for t in head.children if t.i < head.i and t.dep_ in ("compound", "amod", "npadvmod")]
     doc = head.doc
@@ -58,7 +58,7 @@ def _phrase(head: "Token") -> str:
     return " ".join(words)
 
 
-def _kind(verb: "Token") -> float | None:
+def _kind(verb: Token) -> float | None:
     """Confidence that `verb` is an intent, by the rule that makes it one; None if none does."""
     if verb.pos_ != "VERB" or verb.lemma_.lower() in LIGHT:
         return None
@@ -84,11 +84,11 @@ def _kind(verb: "Token") -> float | None:
     return None
 
 
-def _direct_object(verb: "Token") -> "Token | None":
+def _direct_object(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")), None)
 
 
-def _wants_thing(verb: "Token") -> bool:
+def _wants_thing(verb: Token) -> bool:
     """ "I'd like a refund", "we need a new contract": a wish whose object is a thing."""
     if verb.pos_ != "VERB" or verb.lemma_.lower() not in ("want", "need", "like", "request", "wish"):
         return False
@@ -98,7 +98,7 @@ def _wants_thing(verb: "Token") -> bool:
     return subject is not None and subject.lower_ in ("i", "we") and _direct_object(verb) is not None
 
 
-def _going_to(verb: "Token") -> bool:
+def _going_to(verb: Token) -> bool:
     head = verb.head
     return verb.dep_ == "xcomp" and head.lemma_ == "go" and head.tag_ == "VBG"
 

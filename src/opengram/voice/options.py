@@ -22,7 +22,7 @@ class SpeakOptions:
     tag: list[str] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, items: list[tuple[str, str]], *, streaming: bool = False) -> "SpeakOptions":
+    def parse(cls, items: list[tuple[str, str]], *, streaming: bool = False) -> SpeakOptions:
         """From the query's (key, value) pairs; the last value of a repeated key wins, except `tag`.
         Unknown parameters are tolerated, as SDKs pass extras through."""
         last: dict[str, str] = {}

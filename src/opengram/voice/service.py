@@ -84,7 +84,7 @@ def audio_headers(voice: Voice, characters: int) -> dict[str, str]:
 class Synthesis:
     """One text's audio in one format. Iterate `chunks()` once; `abort()` stops it between sentences."""
 
-    def __init__(self, service: "SpeakService", spec: VoiceSpec, fmt: AudioFormat, text: str, speed: float):
+    def __init__(self, service: SpeakService, spec: VoiceSpec, fmt: AudioFormat, text: str, speed: float):
         self._service = service
         self._spec = spec
         self.format = fmt

@@ -12,7 +12,7 @@ projects one cannot see.
 from __future__ import annotations
 
 import uuid
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -3,7 +3,7 @@ successful requests, summed per time bucket (`resolution`: `hour`, `day` (defaul
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -62,9 +62,9 @@ async def report_range(session: AsyncSession, caller: Principal, where: RequestF
     project = await projects.live_project(session, caller.project_id)
     if project is None:
         raise ProjectNotFound()
-    first = (where.start or project.created).astimezone(timezone.utc).date()
-    last = (where.end - timedelta(microseconds=1)) if where.end else datetime.now(timezone.utc)
-    return first.isoformat(), last.astimezone(timezone.utc).date().isoformat()
+    first = (where.start or project.created).astimezone(UTC).date()
+    last = (where.end - timedelta(microseconds=1)) if where.end else datetime.now(UTC)
+    return first.isoformat(), last.astimezone(UTC).date().isoformat()
 
 
 def _hours(seconds: float) -> float:

@@ -8,9 +8,8 @@ Create Date: 2026-11-21
 
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"

@@ -11,11 +11,10 @@ Create Date: 2026-12-04
 """
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0007"
 down_revision = "0006"
@@ -53,7 +52,7 @@ def upgrade() -> None:
         )
         bind.execute(balances.delete().where(balances.c.balance_id.in_([r.balance_id for r in merged])))
     projects = bind.execute(sa.text("SELECT project_id FROM projects")).scalars().all()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     missing = [
         {"balance_id": str(uuid.uuid4()), "project_id": p, "amount": 0.0, "units": "usd", "created": now}
         for p in projects
