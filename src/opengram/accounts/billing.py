@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengram.accounts.models import BILLING_UNITS, Balance, Project, Purchase, utcnow
+from opengram.accounts.models import BILLING_UNITS, Balance, Project, Purchase
+from opengram.store.orm import utcnow
 
 
 class Pricing:

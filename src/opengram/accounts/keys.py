@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import scopes
-from opengram.accounts.models import ApiKey, Member, Membership, Project, utcnow
+from opengram.accounts.models import ApiKey, Member, Membership, Project
+from opengram.store.orm import utcnow
 
 
 def hash_secret(secret: str) -> str:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts.billing import Pricing, draw_down
-from opengram.accounts.models import RequestLog, utcnow
+from opengram.accounts.models import RequestLog
+from opengram.store.orm import utcnow
 
 if TYPE_CHECKING:
     from opengram.accounts.keys import Principal

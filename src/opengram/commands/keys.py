@@ -89,7 +89,8 @@ def _create_offline(database_url, project, member, comment, scope, tag, ttl) -> 
 
     from opengram.accounts import scopes
     from opengram.accounts.keys import create_key
-    from opengram.accounts.models import Membership, utcnow
+    from opengram.accounts.models import Membership
+    from opengram.store.orm import utcnow
 
     unknown = scopes.unknown_scopes(scope)
     if unknown:

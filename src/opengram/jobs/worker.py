@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select, update
 
-from opengram.accounts.models import utcnow
 from opengram.accounts.usage import record_request
 from opengram.errors import client_error
 from opengram.jobs.delivery import deliver
@@ -26,6 +25,7 @@ from opengram.jobs.outcome import Outcome, Runner, job_row
 from opengram.speech import legacy
 from opengram.speech import source as sources
 from opengram.speech.options import ListenOptions
+from opengram.store.orm import utcnow
 
 log = logging.getLogger("opengram.jobs")
 

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import keys, scopes
 from opengram.accounts.keys import Principal
-from opengram.accounts.models import ApiKey, Member, utcnow
+from opengram.accounts.models import ApiKey, Member
 from opengram.api.manage.access import db_session, project_access
 from opengram.api.manage.wire import Message, iso
 from opengram.errors import InsufficientPermissions, InvalidRequest, NotFound
+from opengram.store.orm import utcnow
 
 router = APIRouter(tags=["keys"])
 
