@@ -22,7 +22,7 @@ from opengram.errors import (
 )
 from opengram.jobs import accept
 from opengram.jobs.models import Job
-from opengram.jobs.outcome import Outcome, job_row, read_input
+from opengram.jobs.outcome import JobOutcome, job_row, read_input
 from opengram.speech.response import iso_now
 from opengram.text import wire
 from opengram.text.analyze import Features, analyze, is_english
@@ -115,7 +115,7 @@ async def read(request: Request, caller: Principal = Depends(admitted("read"))) 
     return JSONResponse(response.wire())
 
 
-async def read_job(state, job: Job) -> Outcome:
+async def read_job(state, job: Job) -> JobOutcome:
     """`callback=`: the job worker analyses the accepted text; the response (or the error) is delivered."""
     row = job_row(job, "read")
     try:
@@ -129,4 +129,4 @@ async def read_job(state, job: Job) -> Outcome:
     except Exception as exc:
         error = client_error(exc, log, f"read {job.request_id}")
         result, row.code, row.message = error.body(job.request_id), error.status, error.message
-    return Outcome(row, result, row.code)
+    return JobOutcome(row, result, row.code)

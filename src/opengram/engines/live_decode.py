@@ -67,7 +67,7 @@ class Window:
 
 
 @dataclass
-class Outcome:
+class WindowOutcome:
     transcript: Transcript | None  # None: an interim that failed its checks
     short: bool  # decoded on a short window
     fallback: str | None = None  # why a final fell back to the full window
@@ -153,8 +153,8 @@ class LiveDecoder:
             self._tokenizers[language] = tok
         return tok
 
-    def decode(self, windows: Sequence[Window]) -> list[Outcome]:
-        outcomes: list[Outcome | None] = [None] * len(windows)
+    def decode(self, windows: Sequence[Window]) -> list[WindowOutcome]:
+        outcomes: list[WindowOutcome | None] = [None] * len(windows)
         groups: dict[tuple, list[int]] = {}
         for i, w in enumerate(windows):
             seconds = w.audio.size / SAMPLE_RATE
@@ -177,12 +177,12 @@ class LiveDecoder:
                 outcomes[i] = result
         for i, w in enumerate(windows):
             if outcomes[i] is None and not w.speech:
-                outcomes[i] = Outcome(Transcript([], "", bcp47(self._language(w.options)), 1.0), short=True)
+                outcomes[i] = WindowOutcome(Transcript([], "", bcp47(self._language(w.options)), 1.0), short=True)
             elif outcomes[i] is None:
-                outcomes[i] = Outcome(self.engine.transcribe(w.audio, w.options), short=False, fallback="long")
+                outcomes[i] = WindowOutcome(self.engine.transcribe(w.audio, w.options), short=False, fallback="long")
             elif outcomes[i].transcript is None and w.final:
                 why = outcomes[i].fallback
-                outcomes[i] = Outcome(self.engine.transcribe(w.audio, w.options), short=False, fallback=why)
+                outcomes[i] = WindowOutcome(self.engine.transcribe(w.audio, w.options), short=False, fallback=why)
         return outcomes  # type: ignore[return-value]
 
     def _decode_group(
@@ -193,7 +193,7 @@ class LiveDecoder:
         hotwords: str | None,
         initial_prompt: str | None,
         beam_size: int,
-    ) -> list[Outcome]:
+    ) -> list[WindowOutcome]:
         model = self.model
         tokenizer = self._tokenizer(language)
         encoded = [self._encode(w, frames) for w in windows]
@@ -219,7 +219,9 @@ class LiveDecoder:
             lang = bcp47(language)
             silent = not tokens or (result.no_speech_prob > NO_SPEECH and avg_logprob < LOG_PROB)
             if silent and sum(b - a for a, b in w.speech) < SURE_SPEECH_S:
-                outcomes.append(Outcome(Transcript([], "", lang, 1.0), short=True))  # silence, as Whisper judges it
+                outcomes.append(
+                    WindowOutcome(Transcript([], "", lang, 1.0), short=True)
+                )  # silence, as Whisper judges it
                 continue
             why = None
             if silent:
@@ -235,9 +237,9 @@ class LiveDecoder:
                 words = self._align(tokenizer, tokens, encoded[i], w.audio.size // (SAMPLE_RATE // FRAMES_PER_SECOND))
                 why = self._check_timing(words, w)
             if why is not None:
-                outcomes.append(Outcome(None, short=True, fallback=why))
+                outcomes.append(WindowOutcome(None, short=True, fallback=why))
             else:
-                outcomes.append(Outcome(Transcript(words, text, lang, 1.0), short=True))
+                outcomes.append(WindowOutcome(Transcript(words, text, lang, 1.0), short=True))
         return outcomes
 
     def _align(

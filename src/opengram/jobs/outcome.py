@@ -15,14 +15,14 @@ from opengram.jobs.models import Job
 
 
 @dataclass
-class Outcome:
+class JobOutcome:
     row: RequestLog  # the request's log row, written in the transaction that stores the result
     result: dict[str, Any]  # the JSON body to deliver; for audio, {"headers": …} of the file below
     code: int  # 200, or the error's status
     body_path: str | None = None  # a file delivered as the body instead of `result` (TTS audio)
 
 
-Runner = Callable[[Job], Awaitable[Outcome]]
+Runner = Callable[[Job], Awaitable[JobOutcome]]
 
 
 def job_row(job: Job, endpoint: str) -> RequestLog:

@@ -21,7 +21,7 @@ from opengram.accounts.usage import record_request
 from opengram.errors import client_error
 from opengram.jobs.delivery import deliver
 from opengram.jobs.models import DELIVERING, DONE, FAILED, QUEUED, RUNNING, Job
-from opengram.jobs.outcome import Outcome, Runner, job_row
+from opengram.jobs.outcome import JobOutcome, Runner, job_row
 from opengram.speech import legacy
 from opengram.speech import source as sources
 from opengram.speech.options import ListenOptions
@@ -129,7 +129,7 @@ class JobWorker:
             outcome.body_path,
         )
 
-    async def _transcribe(self, job: Job) -> Outcome:
+    async def _transcribe(self, job: Job) -> JobOutcome:
         row = job_row(job, "listen")
         source = None
         try:
@@ -161,7 +161,7 @@ class JobWorker:
         finally:
             if source is not None:
                 source.close()
-        return Outcome(row, result, code)
+        return JobOutcome(row, result, code)
 
     async def _deliver(self, job: Job) -> None:
         body, headers = job.result, None

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from opengram.engines.live_decode import Outcome
+from opengram.engines.live_decode import WindowOutcome
 from opengram.engines.registry import MULTI, ModelSpec
 from opengram.speech import intelligence
 from opengram.speech.live_segments import RATE
@@ -57,7 +57,7 @@ class ResultBuilder:
 
     def placed(
         self,
-        outcome: Outcome,
+        outcome: WindowOutcome,
         audio_start: int,
         speech: list[tuple[float, float]],
         span: tuple[int, int],
@@ -79,7 +79,7 @@ class ResultBuilder:
 
     def words(
         self,
-        outcome: Outcome,
+        outcome: WindowOutcome,
         audio_start: int,
         speech: list[tuple[float, float]],
         span: tuple[int, int],

@@ -10,7 +10,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from opengram.engines.live_decode import LiveDecoder, Outcome, Window
+from opengram.engines.live_decode import LiveDecoder, Window, WindowOutcome
 from opengram.engines.registry import ModelRegistry, ModelSpec
 from opengram.engines.scheduler import Scheduler
 from opengram.speech.live_segments import RATE, Cut
@@ -36,7 +36,7 @@ class DecodeJob:
     def prepare(self) -> Window | None:
         return self.window
 
-    def finish(self, outcome: Outcome | None) -> Any:
+    def finish(self, outcome: WindowOutcome | None) -> Any:
         return outcome
 
 
@@ -50,7 +50,7 @@ class FinalDecode(DecodeJob):
         assert cut.audio is not None
         self.window = Window(cut.audio, cut.speech, stream.decode_options, final=True)
 
-    def finish(self, outcome: Outcome | None) -> dict[str, Any]:
+    def finish(self, outcome: WindowOutcome | None) -> dict[str, Any]:
         cut = self.cut
         words: list[TimedWord] = []
         if outcome is not None:
@@ -85,7 +85,7 @@ class InterimDecode(DecodeJob):
         self.snapshot = track.interim_window(self.stream.decode_options) if track is not None else None
         return self.snapshot[0] if self.snapshot else None
 
-    def finish(self, outcome: Outcome | None) -> tuple[int, dict[str, Any]] | None:
+    def finish(self, outcome: WindowOutcome | None) -> tuple[int, dict[str, Any]] | None:
         if outcome is None or outcome.transcript is None or self.snapshot is None:
             return None
         window, start, end, audio_start, keep_from, generation = self.snapshot
@@ -212,7 +212,7 @@ class LiveScheduler:
             if window is not None:
                 windows.setdefault(job.stream.spec.key, []).append((i, window))
                 specs[job.stream.spec.key] = job.stream.spec
-        outcomes: list[Outcome | None] = [None] * len(jobs)
+        outcomes: list[WindowOutcome | None] = [None] * len(jobs)
         for key, items in windows.items():
             decoded = self._decoder(specs[key]).decode([w for _, w in items])
             for (i, _), outcome in zip(items, decoded):

@@ -29,7 +29,7 @@ ALTERNATIVE_TEMPERATURES = (0.4, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
-class Transcription:
+class ListenResult:
     response: wire.ListenResponse
     specs: list[ModelSpec]
     duration: float
@@ -233,7 +233,7 @@ class ListenService:
 
     async def transcribe(
         self, source: AudioSource, options: ListenOptions, request_id: str, *, background: bool = False
-    ) -> Transcription:
+    ) -> ListenResult:
         intelligence.check(options)
         specs = self.resolve(options)
         base = decode_options(options, self.beam_size)
@@ -277,7 +277,7 @@ class ListenService:
             return await self.text.run(self._respond, source, options, request_id, audio, results, admit=False)
         return self._respond(source, options, request_id, audio, results)
 
-    def _respond(self, source: AudioSource, options: ListenOptions, request_id: str, audio, results) -> Transcription:
+    def _respond(self, source: AudioSource, options: ListenOptions, request_id: str, audio, results) -> ListenResult:
         channels: list[wire.ResultChannel] = []
         best_words: list[list[TimedWord]] = []
         all_words: list[list[list[TimedWord]]] = []
@@ -331,7 +331,7 @@ class ListenService:
         tokens = (0, 0)
         if intelligence.needs_text(options):
             tokens = intelligence.attach(response, all_words, languages, options)
-        return Transcription(response, used, audio.duration, len(channels), *tokens)
+        return ListenResult(response, used, audio.duration, len(channels), *tokens)
 
 
 def _with(options: DecodeOptions, **changes) -> DecodeOptions:

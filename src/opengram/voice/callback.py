@@ -19,7 +19,7 @@ import logging
 from opengram.errors import client_error
 from opengram.jobs.accept import jobs_dir
 from opengram.jobs.models import Job
-from opengram.jobs.outcome import Outcome, job_row, read_input
+from opengram.jobs.outcome import JobOutcome, job_row, read_input
 from opengram.voice.options import SpeakOptions
 from opengram.voice.service import Synthesis, audio_headers
 
@@ -28,7 +28,7 @@ log = logging.getLogger("opengram.speak")
 SPEAK_PATH = "/v1/speak"
 
 
-async def speak_job(state, job: Job) -> Outcome:
+async def speak_job(state, job: Job) -> JobOutcome:
     """Synthesise an accepted request's text; the audio (or the error's JSON) is the body to deliver."""
     row = job_row(job, "speak")
     synthesis: Synthesis | None = None
@@ -59,4 +59,4 @@ async def speak_job(state, job: Job) -> Outcome:
     row.usd = state.speak.cost(row.model, row.characters) if row.code < 300 else 0.0
     path = jobs_dir(state.settings) / f"{job.request_id}.audio"
     await asyncio.to_thread(path.write_bytes, audio)
-    return Outcome(row, {"headers": {**headers, "dg-request-id": job.request_id}}, row.code, str(path))
+    return JobOutcome(row, {"headers": {**headers, "dg-request-id": job.request_id}}, row.code, str(path))
