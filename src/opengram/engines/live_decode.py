@@ -219,9 +219,8 @@ class LiveDecoder:
             lang = bcp47(language)
             silent = not tokens or (result.no_speech_prob > NO_SPEECH and avg_logprob < LOG_PROB)
             if silent and sum(b - a for a, b in w.speech) < SURE_SPEECH_S:
-                outcomes.append(
-                    WindowOutcome(Transcript([], "", lang, 1.0), short=True)
-                )  # silence, as Whisper judges it
+                # Silence, as Whisper judges it.
+                outcomes.append(WindowOutcome(Transcript([], "", lang, 1.0), short=True))
                 continue
             why = None
             if silent:
