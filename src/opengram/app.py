@@ -31,6 +31,7 @@ from opengram.speech.pipeline import ListenService
 from opengram.speech.streaming import LiveScheduler
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
+from opengram.text.service import READ_PATH, TextService, read_job
 from opengram.voice.callback import SPEAK_PATH, speak_job
 from opengram.voice.service import SpeakService
 
@@ -132,21 +133,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(registry.engine, registry.default)  # load and verify before serving
         scheduler = Scheduler(settings.workers, settings.queue_size)
         # Text intelligence has its own worker, so /v1/read never queues behind long transcriptions.
-        app.state.text = Scheduler(settings.text_workers, settings.queue_size)
+        app.state.text = TextService(Scheduler(settings.text_workers, settings.queue_size))
         app.state.registry = registry
         app.state.listen = ListenService(
             registry,
             scheduler,
             beam_size=settings.beam_size,
             max_audio_seconds=settings.max_audio_seconds,
-            text=app.state.text,
+            text=app.state.text.scheduler,
         )
         app.state.live = LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch)
         app.state.speak = SpeakService(
             build_voices(settings), scheduler, max_characters=settings.speak_max_characters, prices=settings.tts_prices
         )
         # /v1/read's and /v1/speak's callback jobs are run by their own code, on the one durable queue.
-        runners = {read.READ_PATH: partial(read.read_job, app.state), SPEAK_PATH: partial(speak_job, app.state)}
+        runners = {READ_PATH: partial(read_job, app.state.text), SPEAK_PATH: partial(speak_job, app.state)}
         app.state.jobs = JobWorker(app.state, settings, runners)
         app.state.jobs.start()
         voices_loaded = asyncio.create_task(asyncio.to_thread(app.state.speak.load))  # beside start-up, not before
@@ -157,7 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.jobs.stop()
             await app.state.live.stop()
             scheduler.shutdown()
-            app.state.text.shutdown()
+            app.state.text.scheduler.shutdown()
             await engine.dispose()
 
     app = FastAPI(title="Opengram", version=__version__, lifespan=lifespan)

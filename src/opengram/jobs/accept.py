@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from opengram.accounts.keys import Principal
 from opengram.jobs.models import Job
-from opengram.speech.options import IntelligenceOptions
 from opengram.speech.source import AudioSource
+from opengram.text.options import IntelligenceOptions
 from opengram.voice.options import SpeakOptions
 
 # Deepgram delivers callbacks to these ports only; a self-hosted operator who allows private
