@@ -32,7 +32,7 @@ class Replay:
 
         from opengram.speech.live_results import ResultBuilder
         from opengram.speech.live_segments import StreamConfig, Track
-        from opengram.speech.pipeline import decode_options
+        from opengram.speech.decoding import decode_options
 
         self.options = options
         self.tracks = [Track(0, StreamConfig.of(options))]
@@ -97,7 +97,8 @@ def main() -> None:
 
     from opengram.app import build_registry
     from opengram.engines.live_decode import LiveDecoder
-    from opengram.speech.pipeline import postprocess, text_of
+    from opengram.speech.postprocess import postprocess
+    from opengram.speech.shape import text_of
     from opengram.speech.words import from_engine
     from tests.audio import normalize
 

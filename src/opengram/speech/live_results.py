@@ -11,8 +11,9 @@ from opengram.engines.registry import MULTI, ModelSpec
 from opengram.speech import intelligence
 from opengram.speech.live_segments import RATE
 from opengram.speech.options import ListenOptions
-from opengram.speech.pipeline import confidence_of, languages_of, postprocess, tag_language, text_of, wire_words
+from opengram.speech.postprocess import postprocess
 from opengram.speech.search import search
+from opengram.speech.shape import confidence_of, languages_of, tag_language, text_of, wire_words
 from opengram.speech.words import TimedWord, from_engine, tighten
 
 

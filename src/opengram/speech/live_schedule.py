@@ -14,7 +14,7 @@ from opengram.engines.live_decode import LiveDecoder, Window, WindowOutcome
 from opengram.engines.registry import ModelRegistry, ModelSpec
 from opengram.engines.scheduler import Scheduler
 from opengram.speech.live_segments import RATE, Cut
-from opengram.speech.pipeline import postprocess
+from opengram.speech.postprocess import postprocess
 from opengram.speech.words import TimedWord
 
 if TYPE_CHECKING:  # streams hand themselves to the schedule; only their type is needed here

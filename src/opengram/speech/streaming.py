@@ -44,6 +44,7 @@ import numpy as np
 
 from opengram.engines.registry import ModelSpec
 from opengram.speech import formatting, live_audio, live_configure
+from opengram.speech.decoding import decode_options
 from opengram.speech.live_diarize import OnlineSpeakers
 from opengram.speech.live_results import ResultBuilder, round_time
 from opengram.speech.live_schedule import DecodeJob, FinalDecode, LiveScheduler
@@ -57,7 +58,7 @@ from opengram.speech.live_segments import (
     Track,
 )
 from opengram.speech.options import ListenOptions
-from opengram.speech.pipeline import decode_options, postprocess
+from opengram.speech.postprocess import postprocess
 from opengram.speech.response import iso_now
 from opengram.speech.words import TimedWord
 
