@@ -27,8 +27,8 @@ from opengram.engines.tts import PiperEngine, bundled_joe, custom_voice
 from opengram.engines.voices import VoiceRegistry
 from opengram.errors import DeepgramError, InternalError, InvalidJson, InvalidQueryParameter
 from opengram.jobs.worker import JobWorker
+from opengram.speech.live.stream import LiveScheduler
 from opengram.speech.pipeline import ListenService
-from opengram.speech.streaming import LiveScheduler
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
 from opengram.text.service import READ_PATH, TextService, read_job

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from deepgram.listen.v1.types import ListenV1ConfigureFailure, ListenV1ConfigureSuccess
 
-from opengram.speech.live_configure import ConfigureRefused, configured, takes_keyterms
+from opengram.speech.live.configure import ConfigureRefused, configured, takes_keyterms
 from opengram.speech.options import ListenOptions
 from tests import audio, live
 from tests.wire import strictly

@@ -26,9 +26,9 @@ from opengram.errors import (
     InvalidQueryParameter,
 )
 from opengram.jobs.stream_callback import StreamCallback, valid_stream_callback
-from opengram.speech.live_audio import CODED_FORMATS, RAW_CODECS
+from opengram.speech.live.audio import CODED_FORMATS, RAW_CODECS
+from opengram.speech.live.stream import LiveStream, StreamClosed
 from opengram.speech.options import ListenOptions
-from opengram.speech.streaming import LiveStream, StreamClosed
 
 router = APIRouter()
 log = logging.getLogger("opengram.listen_ws")

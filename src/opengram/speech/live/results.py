@@ -9,7 +9,7 @@ from typing import Any
 from opengram.engines.live_decode import WindowOutcome
 from opengram.engines.registry import MULTI, ModelSpec
 from opengram.speech import intelligence
-from opengram.speech.live_segments import RATE
+from opengram.speech.live.segments import RATE
 from opengram.speech.options import ListenOptions
 from opengram.speech.postprocess import postprocess
 from opengram.speech.search import search

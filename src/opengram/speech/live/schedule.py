@@ -1,5 +1,5 @@
 """The shared decode schedule: rounds of final and interim decodes for every live stream of the server, batched
-across streams, through the model scheduler (see `streaming` for the design)."""
+across streams, through the model scheduler (see `stream` for the design)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from opengram.engines.live_decode import LiveDecoder, Window, WindowOutcome
 from opengram.engines.registry import ModelRegistry, ModelSpec
 from opengram.engines.scheduler import Scheduler
-from opengram.speech.live_segments import RATE, Cut
+from opengram.speech.live.segments import RATE, Cut
 from opengram.speech.postprocess import postprocess
 from opengram.speech.words import TimedWord
 
 if TYPE_CHECKING:  # streams hand themselves to the schedule; only their type is needed here
-    from opengram.speech.streaming import LiveStream
+    from opengram.speech.live.stream import LiveStream
 
 log = logging.getLogger("opengram.streaming")
 

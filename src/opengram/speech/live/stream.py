@@ -24,8 +24,9 @@ fills its own outbound queue, whose interims are dropped first.
 Threads: each stream has one ingest thread (audio decoding, resampling, VAD, segmentation); model work
 runs on the scheduler's worker; messages are ordered and sent on the event loop.
 
-Files: `live_segments` (a channel's VAD and spans), `live_schedule` (the shared decode rounds),
-`live_results` (Results messages), and this one: the session of one socket (`LiveStream`): input,
+Files (all in `speech/live/`): `segments` (a channel's VAD and spans), `schedule` (the shared decode
+rounds), `results` (Results messages), `audio` (incremental decoding), `diarize` (speakers as finals come),
+`configure` (mid-stream Configure), and this one: the session of one socket (`LiveStream`): input,
 the order of messages, UtteranceEnd, the no_delay hold, and the closing Metadata.
 """
 
@@ -43,12 +44,14 @@ from typing import Any
 import numpy as np
 
 from opengram.engines.registry import ModelSpec
-from opengram.speech import formatting, live_audio, live_configure
+from opengram.speech import formatting
 from opengram.speech.decoding import decode_options
-from opengram.speech.live_diarize import OnlineSpeakers
-from opengram.speech.live_results import ResultBuilder, round_time
-from opengram.speech.live_schedule import DecodeJob, FinalDecode, LiveScheduler
-from opengram.speech.live_segments import (
+from opengram.speech.live import audio as live_audio
+from opengram.speech.live import configure as live_configure
+from opengram.speech.live.diarize import OnlineSpeakers
+from opengram.speech.live.results import ResultBuilder, round_time
+from opengram.speech.live.schedule import DecodeJob, FinalDecode, LiveScheduler
+from opengram.speech.live.segments import (
     RATE,
     Cut,
     InterimDue,
