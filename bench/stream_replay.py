@@ -46,7 +46,7 @@ class Replay:
         return None
 
     def decode_final(self, cut) -> dict:
-        from opengram.speech.live.schedule import FinalDecode
+        from opengram.speech.live.decodes import FinalDecode
 
         job = FinalDecode(self, cut)
         outcome = self.decoder.decode([job.prepare()])[0]

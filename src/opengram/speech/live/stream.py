@@ -48,9 +48,10 @@ from opengram.speech import formatting
 from opengram.speech.decoding import decode_options
 from opengram.speech.live import audio as live_audio
 from opengram.speech.live import configure as live_configure
+from opengram.speech.live.decodes import FinalDecode, InterimDecode
 from opengram.speech.live.diarize import OnlineSpeakers
 from opengram.speech.live.results import ResultBuilder, round_time
-from opengram.speech.live.schedule import DecodeJob, FinalDecode, LiveScheduler
+from opengram.speech.live.schedule import DecodeJob, LiveScheduler
 from opengram.speech.live.segments import (
     RATE,
     Cut,
@@ -331,7 +332,7 @@ class LiveStream:
                 )
         elif isinstance(event, InterimDue):
             if self.config.interim and not self._closing:
-                self.live.want_interim(self, event.channel)
+                self.live.want_interim(InterimDecode(self, event.channel))
         elif isinstance(event, Progress):
             self._audio_now[event.channel] = event.now
             self._open_speech[event.channel] = event.open_speech
