@@ -18,7 +18,7 @@ from opengram.accounts import tokens
 from opengram.accounts.billing import Pricing
 from opengram.accounts.bootstrap import bootstrap
 from opengram.accounts.limits import ConcurrencyLimits
-from opengram.api import auth, listen, listen_ws, manage, read, speak, speak_ws, v2
+from opengram.api import auth, listen, listen_ws, manage, read, speak, v2
 from opengram.config import Settings
 from opengram.engines.asr import WhisperEngine
 from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
@@ -32,6 +32,7 @@ from opengram.speech.pipeline import ListenService
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
 from opengram.text.service import READ_PATH, TextService, read_job
+from opengram.voice import session as speak_session
 from opengram.voice.callback import SPEAK_PATH, speak_job
 from opengram.voice.service import SpeakService
 
@@ -176,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(listen_ws.router)
     app.include_router(read.router)
     app.include_router(speak.router)
-    app.include_router(speak_ws.router)
+    app.include_router(speak_session.router)
     app.include_router(auth.router)
     app.include_router(manage.router)
     app.include_router(v2.router)
