@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from opengram.accounts.keys import Principal
-from opengram.accounts.usage import open_row, record_request
 from opengram.api import text_body
-from opengram.api.admission import admitted
-from opengram.api.deps import request_id
-from opengram.errors import (
-    BadRequest,
-    DeepgramError,
-    InternalError,
-    InvalidCallback,
-)
-from opengram.jobs import accept
+from opengram.api.admission import Admitted, admitted
+from opengram.api.context import request_id
+from opengram.api.services import Services, services
+from opengram.config import Settings
+from opengram.errors import BadRequest, InvalidCallback
+from opengram.jobs.accept import valid_callback
 from opengram.text.options import ReadOptions
 from opengram.text.service import READ_PATH
 
 router = APIRouter()
-log = logging.getLogger("opengram.read")
 
 # About Deepgram's 150K-token input limit, in characters (as UTF-8 bytes) of text.
 MAX_TEXT_BYTES = 1024 * 1024
 
 
-async def text_of(request: Request) -> str:
+async def text_of(request: Request, settings: Settings) -> str:
     """The text to analyse: a JSON `{"text"}` or `{"url"}` (fetched), or a text/plain body (the default)."""
     return await text_body.text_of(
         request,
+        settings,
         max_bytes=MAX_TEXT_BYTES,
         too_large=f"Payload size exceeds limit of {MAX_TEXT_BYTES} bytes.",
         default_type="text/plain",
@@ -40,35 +33,34 @@ async def text_of(request: Request) -> str:
 
 
 @router.post("/v1/read")
-async def read(request: Request, caller: Principal = Depends(admitted("read"))) -> JSONResponse:
+async def read(
+    request: Request, admitted: Admitted = admitted("read"), services: Services = Depends(services)
+) -> JSONResponse:
+    record = admitted.record
     rid = request_id(request)
-    state = request.app.state
-    row = open_row(rid, caller, path=READ_PATH, endpoint="read", method="sync")
-    try:
-        options = ReadOptions.parse(request.query_params.multi_items())
-        row.features, row.tags, row.config = options.feature_names(), options.tag, options.config()
-        state.text.check(options)
-        state.text.ensure_capacity()  # before receiving a body we could not process
-        text = await text_of(request)
-        row.characters = len(text)
-        if not text.strip():
-            raise BadRequest("Input text contains no characters.")
-        if options.callback:
-            row.method, row.callback = "async", options.callback
-            if not accept.valid_callback(options.callback, state.settings):
-                raise InvalidCallback()
-            params = request.query_params.multi_items()
-            await accept.enqueue(state, caller, rid, params, options, path=READ_PATH, text=text)
-            return JSONResponse({"request_id": rid})  # the request-log row comes with the result
-        done = await state.text.read(text, options, rid)
-        row.tokens_in, row.tokens_out = done.tokens_in, done.tokens_out
-    except Exception as exc:
-        error = exc if isinstance(exc, DeepgramError) else InternalError()
-        row.code, row.message = error.status, error.message
-        async with state.sessions.begin() as session:
-            await record_request(session, row)
-        raise
-    row.code = 200
-    async with state.sessions.begin() as session:
-        await record_request(session, row)
+    options = ReadOptions.parse(request.query_params.multi_items())
+    record.update(features=options.feature_names(), tags=options.tag, config=options.config())
+    services.text.check(options)
+    services.text.ensure_capacity()  # before receiving a body we could not process
+    text = await text_of(request, services.settings)
+    record.update(characters=len(text))
+    if not text.strip():
+        raise BadRequest("Input text contains no characters.")
+    if options.callback:
+        record.asynchronous(options.callback)
+        if not valid_callback(options.callback, services.settings):
+            raise InvalidCallback()
+        await services.jobs.enqueue(
+            admitted.caller,
+            rid,
+            request.query_params.multi_items(),
+            callback=options.callback,
+            callback_method=options.callback_method,
+            path=READ_PATH,
+            text=text,
+        )
+        record.hand_over()  # the request-log row comes with the result
+        return JSONResponse({"request_id": rid})
+    done = await services.text.read(text, options, rid)
+    record.update(tokens_in=done.tokens_in, tokens_out=done.tokens_out)
     return JSONResponse(done.response.wire())

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from opengram.config import Settings
 from opengram.errors import PayloadTooLarge, RemoteContentError
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -95,3 +96,14 @@ async def fetch(url: str, *, max_bytes: int, timeout_s: float, max_redirects: in
             except httpx.HTTPError:
                 raise RemoteContentError("The remote server hosting the media failed to return valid data.") from None
     raise RemoteContentError("The remote server hosting the media returned too many redirects.")
+
+
+async def fetch_url(url: str, settings: Settings, *, max_bytes: int | None = None) -> AudioSource:
+    """`fetch` within the server's limits: `OPENGRAM_FETCH_*`, and `OPENGRAM_MAX_UPLOAD_BYTES` unless `max_bytes`."""
+    return await fetch(
+        url,
+        max_bytes=settings.max_upload_bytes if max_bytes is None else max_bytes,
+        timeout_s=settings.fetch_timeout_s,
+        max_redirects=settings.fetch_max_redirects,
+        allow_private=settings.fetch_allow_private,
+    )

@@ -58,6 +58,5 @@ def create_engine_for(url: str) -> AsyncEngine:
     return engine
 
 
-def session_factory(engine: AsyncEngine, info: dict | None = None) -> async_sessionmaker[AsyncSession]:
-    """Sessions; `info` is handed to every session (`session.info`), e.g. the server's prices."""
-    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,37 +1,25 @@
-"""WSS /v1/speak: streaming text to speech (spec 5).
+"""One live text-to-speech socket (WSS /v1/speak, spec 5), protocol side, over a `realtime.Peer`.
 
-The handshake is checked before the upgrade, as on /v1/listen: bad credentials answer HTTP 401, bad
-parameters 400 (and 402/429 from admission), each with `dg-request-id` and `dg-error`. After the upgrade:
 `Metadata` first; then `Speak` appends text to a buffer, `Flush` synthesises the buffer (binary audio,
 then `Flushed` with the flush's `sequence_id`, counted from 0), `Clear` drops the buffer, every queued
 flush and the audio not yet sent (then `Cleared`), and `Close` flushes what is left, sends its audio and
 closes with 1000 (the graceful reading of spec 12.6). Errors end the socket with spec 5.4's close codes.
+The handshake (auth, parameters, admission) is the HTTP layer's (`api/speak_ws.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections import deque
 from dataclasses import dataclass
 
-from fastapi import APIRouter, WebSocket
-from starlette.websockets import (
-    WebSocketDisconnect,
-    WebSocketDisconnected,
-)
-
-from opengram.accounts.usage import open_row, record_request
-from opengram.api.handshake import admit, close_quietly, subprotocol
 from opengram.engines.voices import Voice
 from opengram.errors import DeepgramError
+from opengram.realtime import Peer, PeerGone
 from opengram.voice.options import SpeakOptions
 from opengram.voice.service import SpeakService, Synthesis
-
-router = APIRouter()
-log = logging.getLogger("opengram.speak_ws")
 
 MAX_MESSAGE_BYTES = 64 * 1024  # a Speak of 2000 characters is far smaller, however it is escaped
 FLUSH_WINDOW_S = 60.0
@@ -54,12 +42,26 @@ class _Flush:
 class SpeakSession:
     """One socket's text buffer, flush queue and synthesis; all of it runs on the event loop."""
 
-    def __init__(self, websocket: WebSocket, service: SpeakService, voice: Voice, options: SpeakOptions, settings):
-        self.ws = websocket
+    def __init__(
+        self,
+        peer: Peer,
+        service: SpeakService,
+        voice: Voice,
+        options: SpeakOptions,
+        request_id: str,
+        *,
+        idle_timeout_s: float,
+        max_session_s: float,
+        flush_limit: int,
+    ):
+        self.peer = peer
         self.service = service
         self.voice = voice
         self.options = options
-        self.settings = settings
+        self.request_id = request_id
+        self.idle_timeout_s = idle_timeout_s  # nothing from the client (and no audio pending): 1011 NET-0001
+        self.max_session_s = max_session_s  # the whole session: 1011 NET-0003
+        self.flush_limit = flush_limit  # Flushes per FLUSH_WINDOW_S before a Warning (0: no limit)
         self.buffer: list[str] = []
         self.buffered = 0  # characters in `buffer`
         self.queue: deque[_Flush] = deque()
@@ -77,12 +79,12 @@ class SpeakSession:
 
     async def send_json(self, message: dict) -> None:
         async with self._send_lock:
-            await self.ws.send_text(json.dumps(message, separators=(",", ":")))
+            await self.peer.send_text(json.dumps(message, separators=(",", ":")))
 
     async def send_audio(self, data: bytes, generation: int) -> None:
         async with self._send_lock:
             if generation == self.generation:  # a Clear that came in meanwhile drops it
-                await self.ws.send_bytes(data)
+                await self.peer.send_bytes(data)
 
     async def warn(self, code: str, description: str) -> None:
         # Both key sets: current SDKs read description/code, older ones warn_code/warn_msg (spec 5.3).
@@ -94,7 +96,7 @@ class SpeakSession:
         await self.send_json(
             {
                 "type": "Metadata",
-                "request_id": self.ws.scope["state"]["request_id"],
+                "request_id": self.request_id,
                 "model_name": self.voice.name,
                 "model_version": self.voice.version,
                 "model_uuid": self.voice.uuid,
@@ -107,18 +109,18 @@ class SpeakSession:
             # Both end normally only after Close (the receiver stops reading, the producer finishes the
             # queue); either one raising ends the session at once.
             done, pending = await asyncio.wait(
-                {producer, receiver}, timeout=self.settings.speak_max_session_s, return_when=asyncio.FIRST_EXCEPTION
+                {producer, receiver}, timeout=self.max_session_s, return_when=asyncio.FIRST_EXCEPTION
             )
             for task in done:
                 if task.exception() is not None:
-                    raise task.exception()  # SessionClosed, WebSocketDisconnect, or a bug
+                    raise task.exception()  # SessionClosed, PeerGone, or a bug
             if pending:
                 raise SessionClosed(1011, "NET-0003")
             raise SessionClosed(1000)
         except SessionClosed as closed:
-            await self._close(closed.code, closed.reason)
+            await self.close(closed.code, closed.reason)
             return closed.code, closed.reason
-        except (WebSocketDisconnect, WebSocketDisconnected, OSError):
+        except (PeerGone, OSError):
             return 1000, "client disconnected"
         finally:
             for task in (producer, receiver):
@@ -130,29 +132,27 @@ class SpeakSession:
         if self.current is not None:
             self.current.abort()
 
-    async def _close(self, code: int, reason: str = "") -> None:
+    async def close(self, code: int, reason: str = "") -> None:
         async with self._send_lock:  # after any frame being sent
-            await close_quietly(self.ws, code, reason)
+            await self.peer.close(code, reason)
 
     def _busy(self) -> bool:
         return bool(self.queue) or self.current is not None
 
     async def _receive(self) -> None:
-        """Returns on Close; raises SessionClosed for a protocol error or silence, WebSocketDisconnect when
-        the client goes away."""
-        idle_timeout = self.settings.speak_idle_timeout_s
+        """Returns on Close; raises SessionClosed for a protocol error or silence, PeerGone when the client
+        goes away."""
+        idle_timeout = self.idle_timeout_s
         while True:
             try:
-                message = await asyncio.wait_for(self.ws.receive(), timeout=idle_timeout)
+                received = await asyncio.wait_for(self.peer.receive(), timeout=idle_timeout)
             except TimeoutError:
                 if self._busy():  # the client has nothing to say while its audio is still coming
                     continue
                 raise SessionClosed(1011, "NET-0001") from None
-            if message["type"] == "websocket.disconnect":
-                raise WebSocketDisconnect(message.get("code", 1000))
-            if message.get("bytes") is not None:
+            if isinstance(received, bytes):
                 raise SessionClosed(1003, "MESSAGE-0000")
-            text = message.get("text") or ""
+            text = received
             if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
                 raise SessionClosed(1009, "BIG-0000")
             try:
@@ -184,7 +184,7 @@ class SpeakSession:
         self.buffered += len(text)
 
     async def _flush(self) -> None:
-        limit = self.settings.speak_flush_limit
+        limit = self.flush_limit
         now = time.monotonic()
         while self.flush_times and now - self.flush_times[0] > FLUSH_WINDOW_S:
             self.flush_times.popleft()
@@ -246,49 +246,3 @@ class SpeakSession:
             synthesis.abort()
             self.seconds += synthesis.seconds
             self.current = None
-
-
-@router.websocket("/v1/speak")
-async def speak_stream(websocket: WebSocket) -> None:
-    rid = websocket.scope["state"]["request_id"]
-    state = websocket.app.state
-
-    def check():
-        options = SpeakOptions.parse(websocket.query_params.multi_items(), streaming=True)
-        return options, state.speak.resolve(options.model)
-
-    admitted_ = await admit(websocket, rid, "tts", check)
-    if admitted_ is None:
-        return
-    caller, admission, (options, voice) = admitted_
-    row = open_row(
-        rid,
-        caller,
-        path="/v1/speak",
-        endpoint="speak",
-        method="streaming",
-        model=voice.name,
-        models=[voice.uuid],
-        tags=options.tag,
-        config=options.config(),
-    )
-    session: SpeakSession | None = None
-    try:
-        await websocket.accept(subprotocol=subprotocol(websocket), headers=[(b"dg-request-id", rid.encode())])
-        session = SpeakSession(websocket, state.speak, voice, options, state.settings)
-        code, reason = await session.run()
-        row.code, row.message = 200, (None if code == 1000 else reason or str(code))
-    except Exception:
-        log.exception("speak stream %s failed", rid)
-        row.code, row.message = 500, "internal error"
-        if session is not None:
-            await session._close(1011, "NET-0000")
-    finally:
-        if session is not None:
-            session.abort()
-            row.characters, row.duration = session.characters, round(session.seconds, 3)
-            websocket.scope["state"]["audio_seconds"] = row.duration
-        row.usd = state.speak.cost(row.model, row.characters) if row.code is not None and row.code < 300 else 0.0
-        async with state.sessions.begin() as db:
-            await record_request(db, row)
-        await admission.aclose()

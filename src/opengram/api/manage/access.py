@@ -14,12 +14,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import scopes
 from opengram.accounts.keys import Principal
 from opengram.api.deps import principal
+from opengram.api.services import Services, services
 from opengram.errors import InsufficientPermissions, ProjectNotFound, UuidParsingFailed
 
 _UUID_CHARS = set("0123456789abcdefABCDEF-")
@@ -72,8 +73,8 @@ def project_access(endpoint: str) -> Callable[..., Principal]:
     return check
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions.begin() as session:
+async def _session(services: Services = Depends(services)) -> AsyncIterator[AsyncSession]:
+    async with services.sessions.begin() as session:
         yield session
 
 

@@ -14,6 +14,7 @@ from opengram.accounts.keys import Principal
 from opengram.accounts.requests import FEATURE_FILTERS, RequestFilter
 from opengram.api.manage.access import db_session, project_access
 from opengram.api.manage.wire import parse_when
+from opengram.api.services import Services, services
 from opengram.errors import InvalidQueryParameter, ProjectNotFound
 
 router = APIRouter(tags=["usage"])
@@ -99,15 +100,15 @@ async def usage_summary(
 
 @router.get("/v1/projects/{project_id}/usage/fields")
 async def usage_fields(
-    request: Request,
     start: str | None = None,
     end: str | None = None,
     caller: Principal = Depends(project_access("usage.fields")),
     session: AsyncSession = db_session,
+    services: Services = Depends(services),
 ) -> dict[str, Any]:
     where = RequestFilter(start=parse_when("start", start), end=parse_when("end", end, end=True))
     found = await reports.fields(session, caller.project_id, where)
-    specs = {s.uuid: s for s in request.app.state.registry.specs}
+    specs = {s.uuid: s for s in services.registry.specs}
     models = []
     for model_id in found.models:
         spec = specs.get(model_id)
