@@ -22,7 +22,7 @@ from opengram.api.context import SCOPE_KEY, RequestContext, RequestContextMiddle
 from opengram.api.services import Services
 from opengram.config import Settings
 from opengram.engines.asr import WhisperEngine
-from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
+from opengram.engines.registry import ModelRegistry, ModelSpec, bundled_tiny_en, bundled_whisper_base, custom_model
 from opengram.engines.scheduler import Scheduler
 from opengram.engines.tts import PiperEngine, bundled_joe, custom_voice
 from opengram.engines.voices import VoiceRegistry
@@ -49,7 +49,7 @@ def build_registry(settings: Settings) -> ModelRegistry:
     if base is not None:
         specs.append(base)
 
-    def load(spec):
+    def load(spec: ModelSpec) -> WhisperEngine:
         return WhisperEngine(
             spec.path,
             device=settings.device,
@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return error_response(request, InternalError())
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app

@@ -4,7 +4,7 @@ balances and purchases, self-hosted distribution credentials, and server-wide se
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -189,7 +190,7 @@ def _open_balance(_mapper: Any, connection: Connection, project: Project) -> Non
     """Every project has its one balance from the moment it exists, whoever creates it (clients read
     `balances[0]`); a starting credit is a purchase added to it (`billing.add_credit`)."""
     connection.execute(
-        Balance.__table__.insert().values(
-            balance_id=new_id(), project_id=project.project_id, amount=0.0, units=BILLING_UNITS, created=utcnow()
-        )
+        cast(Table, Balance.__table__)
+        .insert()
+        .values(balance_id=new_id(), project_id=project.project_id, amount=0.0, units=BILLING_UNITS, created=utcnow())
     )

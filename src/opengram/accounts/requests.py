@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Text, and_, cast, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +74,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def json_contains(column, value: str) -> ColumnElement[bool]:
+def json_contains(column: Any, value: str) -> ColumnElement[bool]:
     """Whether a JSON list column holds `value`: a text match on the JSON, the same on SQLite and PostgreSQL."""
     return cast(column, Text).like(f"%{_like_escape(json.dumps(value))}%", escape="\\")
 

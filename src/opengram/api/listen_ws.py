@@ -20,11 +20,13 @@ from opengram.api.context import request_context
 from opengram.api.deps import inference_principal
 from opengram.api.handshake import SocketPeer, admit, close_quietly, deny, subprotocol
 from opengram.api.services import services_of
+from opengram.engines.registry import ModelSpec
 from opengram.errors import InvalidCallback
 from opengram.jobs.stream_callback import StreamCallback, valid_stream_callback
 from opengram.speech.live.options import parse_stream_options
 from opengram.speech.live.session import ListenSession, Shape
 from opengram.speech.live.stream import LiveStream, StreamClosed
+from opengram.speech.options import ListenOptions
 
 router = APIRouter()
 log = logging.getLogger("opengram.listen_ws")
@@ -51,7 +53,7 @@ async def serve_stream(
     services = services_of(websocket)
     settings = services.settings
 
-    def check() -> tuple:
+    def check() -> tuple[ListenOptions, ModelSpec]:
         items = websocket.query_params.multi_items()
         options = parse_stream_options(query(items) if query else items)
         spec = services.listen.resolve(options)[0]
@@ -70,12 +72,13 @@ async def serve_stream(
         relay: StreamCallback | None = None
         if options.callback:
             record.row.callback = options.callback
+
+            def lost() -> None:  # a WebSocket callback that drops ends the stream
+                if stream is not None:
+                    stream.outbox.put_nowait(StreamClosed(1011, "NET-0000"))
+
             relay = StreamCallback(
-                options.callback,
-                options.callback_method,
-                admitted.caller.api_key_id,
-                settings.callback_timeout_s,
-                on_lost=lambda: stream is not None and stream.outbox.put_nowait(StreamClosed(1011, "NET-0000")),
+                options.callback, options.callback_method, admitted.caller.api_key_id, settings.callback_timeout_s, lost
             )
             try:  # before the upgrade, so an unreachable receiver is a clean HTTP error
                 await relay.open()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
@@ -102,7 +102,7 @@ async def speak(
 
 async def _stream(
     context: RequestContext, record: RequestRecord, synthesis: Synthesis, first: bytes, chunks: AsyncIterator[bytes]
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes]:
     row = record.row
     row.code = 200
     try:

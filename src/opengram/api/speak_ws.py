@@ -15,6 +15,7 @@ from fastapi import APIRouter, WebSocket
 from opengram.api.context import request_context
 from opengram.api.handshake import SocketPeer, admit, subprotocol
 from opengram.api.services import services_of
+from opengram.engines.voices import Voice
 from opengram.voice.options import SpeakOptions
 from opengram.voice.session import SpeakSession
 
@@ -29,7 +30,7 @@ async def speak_stream(websocket: WebSocket) -> None:
     services = services_of(websocket)
     settings = services.settings
 
-    def check() -> tuple:
+    def check() -> tuple[SpeakOptions, Voice]:
         options = SpeakOptions.parse(websocket.query_params.multi_items(), streaming=True)
         return options, services.speak.resolve(options.model)
 

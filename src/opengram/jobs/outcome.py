@@ -41,5 +41,6 @@ def job_row(job: Job, endpoint: str) -> RequestLog:
 
 def read_input(job: Job) -> str:
     """The text an accepted /v1/read or /v1/speak request left on disk."""
+    assert job.audio_path is not None  # where its text was kept
     with open(job.audio_path, encoding="utf-8") as f:
         return f.read()

@@ -15,9 +15,10 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opengram.accounts.billing import Pricing
@@ -121,8 +122,8 @@ class JobWorker:
                 claimed = await session.execute(
                     update(Job).where(Job.request_id == rid, claimable).values(lease_until=lease)
                 )
-                if claimed.rowcount == 1:
-                    job = await session.get(Job, rid)
+                if cast(CursorResult[Any], claimed).rowcount == 1:
+                    job = await _stored(session, rid)
                     if job.status == QUEUED:
                         job.status = RUNNING
                     return job
@@ -154,7 +155,7 @@ class JobWorker:
         outcome = await runner(job)
         # The result and its request-log row are written in one transaction.
         async with self.sessions.begin() as session:
-            stored = await session.get(Job, job.request_id)
+            stored = await _stored(session, job.request_id)
             stored.result, stored.result_code, stored.status, stored.due = (
                 outcome.result,
                 outcome.code,
@@ -173,14 +174,16 @@ class JobWorker:
         )
 
     async def _deliver(self, job: Job) -> None:
-        body, headers = job.result, None
+        assert job.result is not None  # stored with the job's status DELIVERING
+        body: dict[str, Any] | bytes = job.result
+        headers = None
         if job.audio_path:  # a file is the body (TTS audio), and `result` its headers
             body = await asyncio.to_thread(Path(job.audio_path).read_bytes)
             headers = job.result["headers"]
         status = await deliver(self._client, job.callback, job.callback_method, body, job.api_key_id, headers)
         attempts = job.attempts + 1
         async with self.sessions.begin() as session:
-            stored = await session.get(Job, job.request_id)
+            stored = await _stored(session, job.request_id)
             stored.attempts, stored.callback_code = attempts, status
             stored.lease_until = None
             if 200 <= status < 300:
@@ -196,3 +199,10 @@ class JobWorker:
             ended = stored.status in (DONE, FAILED)
         if ended and job.audio_path:  # a body file, kept until delivered or given up
             Path(job.audio_path).unlink(missing_ok=True)
+
+
+async def _stored(session: AsyncSession, request_id: str) -> Job:
+    """A job known to be in the table (claimed by this worker)."""
+    job = await session.get(Job, request_id)
+    assert job is not None
+    return job

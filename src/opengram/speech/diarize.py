@@ -321,7 +321,7 @@ def assign_speakers(words: Sequence[_Timed], turns: Sequence[Turn]) -> list[tupl
         ov = np.minimum(ends, w.end) - np.maximum(starts, w.start)
         hit = ov > 0
         if hit.any():
-            per = {}
+            per: dict[int, tuple[float, float]] = {}
             for k in np.flatnonzero(hit):
                 s = int(speakers[k])
                 time_, weighted = per.get(s, (0.0, 0.0))

@@ -108,7 +108,8 @@ class SumyTokenizer:
         self._words = NLTKWordTokenizer()
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        return tuple(s.strip() for s in nupunkt.sent_tokenize(paragraph) if s.strip())
+        sentences: list[str] = nupunkt.sent_tokenize(paragraph)
+        return tuple(s.strip() for s in sentences if s.strip())
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(w for w in self._words.tokenize(sentence) if any(c.isalnum() for c in w))

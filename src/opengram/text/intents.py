@@ -13,6 +13,7 @@ The intent is the verb's lemma and its object without articles or possessives ("
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from opengram.text import custom, nlp, wire
@@ -132,7 +133,7 @@ def detect(doc: Document) -> list[list[tuple[str, float]]]:
     return out
 
 
-def intents(doc: Document, custom_intents: list[str] = (), mode: str = "extended") -> wire.Intents:
+def intents(doc: Document, custom_intents: Sequence[str] = (), mode: str = "extended") -> wire.Intents:
     detected = detect(doc) if mode == "extended" else [[] for _ in doc.sentences]
     segments = []
     for span, found in zip(doc.sentences, detected):

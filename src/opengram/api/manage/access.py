@@ -12,7 +12,7 @@ projects one cannot see.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +48,7 @@ def require(caller: Principal, endpoint: str) -> None:
         raise InsufficientPermissions()
 
 
-def access(endpoint: str) -> Callable[..., Principal]:
+def access(endpoint: str) -> Callable[..., Awaitable[Principal]]:
     """For endpoints outside a project (`/v1/projects`, `/v1/models`)."""
     scopes.ENDPOINTS[endpoint]  # a typo fails at import, not at request time
 
@@ -59,7 +59,7 @@ def access(endpoint: str) -> Callable[..., Principal]:
     return check
 
 
-def project_access(endpoint: str) -> Callable[..., Principal]:
+def project_access(endpoint: str) -> Callable[..., Awaitable[Principal]]:
     """For `/v1/projects/{project_id}/…`: the caller's own project only. A key sees exactly one project,
     and authentication has already checked that it is not deleted."""
     scopes.ENDPOINTS[endpoint]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import billing, reports
@@ -49,7 +50,7 @@ async def get_balance(
     return balance_body(found)
 
 
-def _line_item_filter(line_item: str):
+def _line_item_filter(line_item: str) -> list[ColumnElement[bool]]:
     """`prerecorded::nova-3` as SQL conditions on the request log."""
     kind, sep, model = line_item.partition("::")
     if not sep:

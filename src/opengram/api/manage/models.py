@@ -13,6 +13,7 @@ from opengram.api.manage.access import access, project_access
 from opengram.api.services import Services, services
 from opengram.engines.languages import WHISPER_LANGUAGES
 from opengram.engines.registry import DEEPGRAM_ARCHES, DEEPGRAM_DOMAINS, MULTI, ModelRegistry, ModelSpec
+from opengram.engines.voices import Voice
 from opengram.errors import NotFound
 
 router = APIRouter(tags=["models"])
@@ -82,7 +83,7 @@ def stt_model(name: str, spec: ModelSpec) -> SttModel:
     )
 
 
-def tts_model(voice) -> TtsModel:
+def tts_model(voice: Voice) -> TtsModel:
     return TtsModel(
         name=voice.short,
         canonical_name=voice.name,
@@ -130,14 +131,14 @@ async def list_models(
     services: Services = Depends(services),
     include_outdated: bool = False,
     caller: Principal = Depends(access("models.list")),
-):
+) -> ModelList:
     return _models(services)
 
 
 @router.get("/v1/models/{model_id}", response_model=SttModel | TtsModel)
 async def get_model(
     model_id: str, services: Services = Depends(services), caller: Principal = Depends(access("models.get"))
-):
+) -> SttModel | TtsModel:
     return _model(services, model_id)
 
 
@@ -146,7 +147,7 @@ async def list_project_models(
     services: Services = Depends(services),
     include_outdated: bool = False,
     caller: Principal = Depends(project_access("projects.models.list")),
-):
+) -> ModelList:
     return _models(services)
 
 
@@ -155,5 +156,5 @@ async def get_project_model(
     model_id: str,
     services: Services = Depends(services),
     caller: Principal = Depends(project_access("projects.models.get")),
-):
+) -> SttModel | TtsModel:
     return _model(services, model_id)

@@ -32,7 +32,7 @@ def credential_body(c: DistributionCredential, m: Member) -> dict[str, Any]:
     }
 
 
-async def _one(session: AsyncSession, caller: Principal, credential_id: str):
+async def _one(session: AsyncSession, caller: Principal, credential_id: str) -> tuple[DistributionCredential, Member]:
     found = await credentials.get_credential(session, caller.project_id, credential_id)
     if found is None:
         raise NotFound("A distribution credential")
@@ -73,6 +73,7 @@ async def create_credential(
         scopes=chosen,
     )
     member = await session.get(Member, caller.member_id)
+    assert member is not None  # the caller's own
     return credential_body(credential, member)
 
 

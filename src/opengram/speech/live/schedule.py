@@ -67,10 +67,12 @@ class LiveScheduler:
             "interims_dropped": 0,
         }
 
-    def _ensure_started(self) -> None:
-        if self._task is None or self._task.done():
+    def _ensure_started(self) -> asyncio.Event:
+        """Start the rounds if they are not running; returns what wakes them."""
+        if self._wake is None or self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="live-scheduler")
+        return self._wake
 
     async def stop(self) -> None:
         log.info("live decode stats %s", self.stats)
@@ -81,17 +83,17 @@ class LiveScheduler:
 
     def submit(self, job: DecodeJob) -> None:
         """A final: decoded in its stream's order, before any interim."""
-        self._ensure_started()
+        wake = self._ensure_started()
         self._finals.setdefault(id(job.stream), deque()).append(job)
-        self._wake.set()
+        wake.set()
 
     def want_interim(self, job: DecodeJob) -> None:
         """An interim, unless one of its stream's channel is already waiting (which then stands for it)."""
-        self._ensure_started()
+        wake = self._ensure_started()
         key = (id(job.stream), job.channel)
         if key not in self._interims:
             self._interims[key] = job
-            self._wake.set()
+            wake.set()
 
     def forget(self, stream: ScheduledStream) -> None:
         self._finals.pop(id(stream), None)
