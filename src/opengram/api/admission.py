@@ -19,7 +19,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 
 from opengram.accounts import billing, scopes
@@ -30,6 +31,7 @@ from opengram.api.context import request_id
 from opengram.api.deps import inference_principal
 from opengram.api.services import Services, services
 from opengram.errors import DeepgramError, InsufficientPermissions, PaymentRequired
+from opengram.jobs.accept import Accepted, Upload
 
 # kind -> (the permission table's endpoint, the request log's endpoint, the project's limit column)
 KINDS = {
@@ -48,19 +50,21 @@ class Admitted:
     record: RequestRecord  # the request's log row
 
 
-async def _refuse(conn: HTTPConnection, services: Services, caller: Principal, kind: str, error: DeepgramError) -> None:
+def _open(conn: HTTPConnection, services: Services, caller: Principal, kind: str, **fields: Any) -> RequestRecord:
+    """The row of `caller`'s request to `conn`: its path, and the request log's endpoint of `kind`."""
     _, endpoint, _ = KINDS[kind]
-    callback = conn.query_params.get("callback")
-    record = RequestRecord.open(
-        services.sessions,
-        services.pricing,
-        request_id(conn),
-        caller,
-        path=conn.url.path,
-        endpoint=endpoint,
-        method="streaming" if conn.scope["type"] == "websocket" else ("async" if callback else "sync"),
-        callback=callback,
+    method = "streaming" if conn.scope["type"] == "websocket" else "sync"
+    fields = {"method": method, **fields}
+    return RequestRecord.open(
+        services.sessions, services.pricing, request_id(conn), caller, path=conn.url.path, endpoint=endpoint, **fields
     )
+
+
+async def _refuse(conn: HTTPConnection, services: Services, caller: Principal, kind: str, error: DeepgramError) -> None:
+    callback = conn.query_params.get("callback")
+    record = _open(conn, services, caller, kind, callback=callback)
+    if callback and conn.scope["type"] != "websocket":
+        record.asynchronous(callback)
     record.failed(error)
     await record.save()
     raise error
@@ -71,7 +75,7 @@ async def admission(conn: HTTPConnection, services: Services, caller: Principal,
     """Admit `caller` to an endpoint of `kind`, or raise (401 permissions; 402 and 429, their rows written).
     While admitted the caller holds a slot of its project's limit; when the block ends the request's row
     is written if it still is the request's to write (with the exception that ended the block, if any)."""
-    permission_endpoint, endpoint, limit_column = KINDS[kind]
+    permission_endpoint, _, limit_column = KINDS[kind]
     if not scopes.allows(caller.permissions, permission_endpoint):
         raise InsufficientPermissions()
     async with services.sessions() as session:
@@ -84,15 +88,7 @@ async def admission(conn: HTTPConnection, services: Services, caller: Principal,
     except DeepgramError as error:
         await _refuse(conn, services, caller, kind, error)
     try:
-        record = RequestRecord.open(
-            services.sessions,
-            services.pricing,
-            request_id(conn),
-            caller,
-            path=conn.url.path,
-            endpoint=endpoint,
-            method="streaming" if conn.scope["type"] == "websocket" else "sync",
-        )
+        record = _open(conn, services, caller, kind)
         async with record.closing():
             yield Admitted(caller, record)
     finally:
@@ -115,3 +111,26 @@ def admitted(kind: str, authenticate: Authenticate = inference_principal) -> Any
             yield admitted
 
     return Depends(for_the_route, scope="function")
+
+
+async def accept_job(
+    request: Request,
+    admitted: Admitted,
+    services: Services,
+    callback: str,
+    callback_method: str,
+    *,
+    path: str,
+    params: list[tuple[str, str]] | None = None,
+    url: str | None = None,
+    upload: Upload | None = None,
+    text: str | None = None,
+) -> JSONResponse:
+    """`callback=`: keep the request's job (its input on disk first; `params`, the query by default, are
+    parsed again by its runner), hand its row over to the job, and answer `{"request_id"}` at once."""
+    rid = request_id(request)
+    query = request.query_params.multi_items() if params is None else params
+    accepted = Accepted(admitted.caller, rid, query, path, callback, callback_method, url, upload, text)
+    await services.jobs.enqueue(accepted)
+    admitted.record.hand_over()  # its row comes with the job's result
+    return JSONResponse({"request_id": rid})

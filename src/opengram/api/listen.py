@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from opengram.api.admission import Admitted, admitted
+from opengram.api.admission import Admitted, accept_job, admitted
 from opengram.api.context import request_context
 from opengram.api.services import Services, services
 from opengram.config import Settings
@@ -82,18 +82,17 @@ async def transcribe_request(
             if not valid_callback(options.callback, services.settings):
                 raise InvalidCallback()
             source = None if url is not None else await _read_source(request, None, services.settings)
-            await services.jobs.enqueue(
-                admitted.caller,
-                rid,
-                params,
-                callback=options.callback,
-                callback_method=options.callback_method,
+            return await accept_job(
+                request,
+                admitted,
+                services,
+                options.callback,
+                options.callback_method,
                 path=request.url.path,
+                params=params,
                 url=url,
                 upload=source,
             )
-            record.hand_over()  # the request-log row comes with the job's result
-            return JSONResponse({"request_id": rid})
         services.listen.scheduler.ensure_capacity()  # before receiving a body we could not process
         source = await _read_source(request, url, services.settings)
         done = await services.listen.transcribe(source, options, rid)

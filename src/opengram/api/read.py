@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from opengram.api import text_body
-from opengram.api.admission import Admitted, admitted
+from opengram.api.admission import Admitted, accept_job, admitted
 from opengram.api.context import request_id
 from opengram.api.services import Services, services
 from opengram.config import Settings
@@ -50,17 +50,9 @@ async def read(
         record.asynchronous(options.callback)
         if not valid_callback(options.callback, services.settings):
             raise InvalidCallback()
-        await services.jobs.enqueue(
-            admitted.caller,
-            rid,
-            request.query_params.multi_items(),
-            callback=options.callback,
-            callback_method=options.callback_method,
-            path=READ_PATH,
-            text=text,
+        return await accept_job(
+            request, admitted, services, options.callback, options.callback_method, path=READ_PATH, text=text
         )
-        record.hand_over()  # the request-log row comes with the result
-        return JSONResponse({"request_id": rid})
     done = await services.text.read(text, options, rid)
     record.update(tokens_in=done.tokens_in, tokens_out=done.tokens_out)
     return JSONResponse(done.response.wire())

@@ -17,11 +17,11 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from opengram.accounts.usage import RequestRecord
 from opengram.api import text_body
-from opengram.api.admission import Admitted, admitted
+from opengram.api.admission import Admitted, accept_job, admitted
 from opengram.api.context import RequestContext, request_context
 from opengram.api.services import Services, services
 from opengram.config import Settings
@@ -73,17 +73,9 @@ async def speak(
         text = services.speak.check_text(await read_text(request, services.settings))
         record.update(characters=len(text))
         if options.callback:
-            await services.jobs.enqueue(
-                admitted.caller,
-                rid,
-                request.query_params.multi_items(),
-                callback=options.callback,
-                callback_method=options.callback_method,
-                path=SPEAK_PATH,
-                text=text,
+            return await accept_job(  # the request's row comes with the audio
+                request, admitted, services, options.callback, options.callback_method, path=SPEAK_PATH, text=text
             )
-            record.hand_over()  # the request-log row comes with the audio
-            return JSONResponse({"request_id": rid})
         synthesis = services.speak.synthesis(voice, options.format, text, options.speed)
         headers = audio_headers(voice, len(text))
         chunks = synthesis.chunks()

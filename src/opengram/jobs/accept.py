@@ -4,6 +4,7 @@ request is answered."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlsplit
@@ -43,22 +44,27 @@ def jobs_dir(settings: Settings) -> Path:
     return path
 
 
-async def store(
-    sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    caller: Principal,
-    request_id: str,
-    params: list[tuple[str, str]],
-    *,
-    callback: str,
-    callback_method: str,
-    path: str,
-    url: str | None = None,
-    upload: Upload | None = None,
-    text: str | None = None,
-) -> None:
-    """Store the job of `path`: its input is audio (`upload`), a URL the worker fetches, or `text` (/v1/read,
-    /v1/speak), and is on disk before we answer: the job must outlive this process."""
+@dataclass(frozen=True)
+class Accepted:
+    """A `callback=` request accepted for later: who asked, what to run (the path that accepted it and its
+    query, parsed again by the runner), where to deliver, and its input: audio (`upload`), a URL the runner
+    fetches, or `text` (/v1/read, /v1/speak)."""
+
+    caller: Principal
+    request_id: str
+    params: list[tuple[str, str]]
+    path: str
+    callback: str
+    callback_method: str
+    url: str | None = None
+    upload: Upload | None = None
+    text: str | None = None
+
+
+async def store(sessions: async_sessionmaker[AsyncSession], settings: Settings, accepted: Accepted) -> None:
+    """Store the job with its input on disk before the request is answered: the job must outlive this
+    process."""
+    request_id, upload, text = accepted.request_id, accepted.upload, accepted.text
     input_path = None
     if upload is not None:
         input_path = str(jobs_dir(settings) / f"{request_id}.audio")
@@ -69,16 +75,16 @@ async def store(
         Path(input_path).write_text(text, encoding="utf-8")
     job = Job(
         request_id=request_id,
-        project_id=caller.project_id,
-        api_key_id=caller.api_key_id,
-        params=[list(p) for p in params],
+        project_id=accepted.caller.project_id,
+        api_key_id=accepted.caller.api_key_id,
+        params=[list(p) for p in accepted.params],
         audio_path=input_path,
-        url=url,
+        url=accepted.url,
         sha256=upload.sha256 if upload is not None else None,
-        callback=callback,
-        callback_method=callback_method,
+        callback=accepted.callback,
+        callback_method=accepted.callback_method,
         attempts=0,
-        path=path,
+        path=accepted.path,
     )
     async with sessions.begin() as session:
         session.add(job)

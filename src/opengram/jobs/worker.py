@@ -22,11 +22,10 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opengram.accounts.billing import Pricing
-from opengram.accounts.keys import Principal
 from opengram.accounts.usage import record_request
 from opengram.config import Settings
 from opengram.jobs import accept
-from opengram.jobs.accept import Upload
+from opengram.jobs.accept import Accepted
 from opengram.jobs.delivery import deliver
 from opengram.jobs.models import DELIVERING, DONE, FAILED, QUEUED, RUNNING, Job
 from opengram.jobs.outcome import Runner
@@ -53,33 +52,9 @@ class JobWorker:
         self._task: asyncio.Task[None] | None = None
         self._client = httpx.AsyncClient(timeout=settings.callback_timeout_s, follow_redirects=False)
 
-    async def enqueue(
-        self,
-        caller: Principal,
-        request_id: str,
-        params: list[tuple[str, str]],
-        *,
-        callback: str,
-        callback_method: str,
-        path: str,
-        url: str | None = None,
-        upload: Upload | None = None,
-        text: str | None = None,
-    ) -> None:
+    async def enqueue(self, accepted: Accepted) -> None:
         """Keep an accepted request's job (`accept.store`) and wake the worker for it."""
-        await accept.store(
-            self.sessions,
-            self.settings,
-            caller,
-            request_id,
-            params,
-            callback=callback,
-            callback_method=callback_method,
-            path=path,
-            url=url,
-            upload=upload,
-            text=text,
-        )
+        await accept.store(self.sessions, self.settings, accepted)
         self.wake.set()
 
     def start(self) -> None:
