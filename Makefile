@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench clean browser console
+.PHONY: install run lint test bench clean browser console
 
 install: $(STAMP)
 
@@ -20,7 +20,13 @@ run: install
 	mkdir -p var
 	$(BIN)/opengram serve --host 127.0.0.1 --port 8080 --database-url sqlite:///./var/opengram.db
 
-test: install browser
+# Lint, format and types: ruff over src/ and tests/, mypy over src/opengram (settings in pyproject.toml).
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+test: lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The web console's tests drive Debian's Chromium through Playwright (which downloads no browser of its own).

@@ -30,9 +30,9 @@ class Replay:
     def __init__(self, options: ListenOptions, spec, decoder, beam_size: int = 1):
         from dataclasses import replace
 
-        from opengram.speech.live_results import ResultBuilder
-        from opengram.speech.live_segments import StreamConfig, Track
-        from opengram.speech.pipeline import decode_options
+        from opengram.speech.decoding import decode_options
+        from opengram.speech.live.results import ResultBuilder
+        from opengram.speech.live.segments import StreamConfig, Track
 
         self.options = options
         self.tracks = [Track(0, StreamConfig.of(options))]
@@ -46,7 +46,7 @@ class Replay:
         return None
 
     def decode_final(self, cut) -> dict:
-        from opengram.speech.live_schedule import FinalDecode
+        from opengram.speech.live.decodes import FinalDecode
 
         job = FinalDecode(self, cut)
         outcome = self.decoder.decode([job.prepare()])[0]
@@ -57,7 +57,7 @@ class Replay:
 
 def replay(stream: Replay, audio: np.ndarray) -> list[tuple[float, float, str]]:
     """Every final word of one stream, fed in 50 ms chunks."""
-    from opengram.speech.live_segments import Cut
+    from opengram.speech.live.segments import Cut
 
     track = stream.tracks[0]
     cuts: list[Cut] = []
@@ -82,11 +82,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--gap", type=float, default=1.5)
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="override a constant of opengram.speech.live_segments or engines.live_decode, e.g. POST_PAD_S=0.5")
+                        help="override a constant of opengram.speech.live.segments or engines.live_decode, e.g. POST_PAD_S=0.5")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     from opengram.engines import live_decode
-    from opengram.speech import live_segments
+    from opengram.speech.live import segments as live_segments
 
     for item in args.set:
         name, _, value = item.partition("=")
@@ -97,7 +97,8 @@ def main() -> None:
 
     from opengram.app import build_registry
     from opengram.engines.live_decode import LiveDecoder
-    from opengram.speech.pipeline import postprocess, text_of
+    from opengram.speech.postprocess import postprocess
+    from opengram.speech.shape import text_of
     from opengram.speech.words import from_engine
     from tests.audio import normalize
 

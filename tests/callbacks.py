@@ -25,9 +25,13 @@ class CallbackReceiver:
                 # JSON results, or (TTS) the audio itself, kept as bytes.
                 is_json = "json" in self.headers.get("Content-Type", "application/json")
                 receiver.received.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                     "body": json.loads(body) if is_json else body}
-                )  # fmt: skip
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": json.loads(body) if is_json else body,
+                    }
+                )
                 code = 500 if len(receiver.received) <= receiver.fail_first else 200
                 self.send_response(code)
                 self.send_header("Content-Length", "0")

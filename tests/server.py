@@ -112,8 +112,10 @@ def start_server(tmp: Path, db: TempDatabase, *, bootstrap: bool = True, **env_o
     env.update(OPENGRAM_PORT=str(port), OPENGRAM_DATABASE_URL=db.url)
     process = subprocess.Popen(
         [sys.executable, "-m", "opengram", "serve", "--host", "127.0.0.1"],
-        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -72,9 +72,12 @@ def test_serve_a_model_directory(tmp_path):
     try:
         for model in ("my-whisper.en", "nova-3"):
             r = httpx.post(
-                f"{srv.url}/v1/listen", params={"model": model}, content=audio.read("jfk_16k.wav"),
-                headers={"Authorization": f"Token {srv.key}"}, timeout=60,
-            )  # fmt: skip
+                f"{srv.url}/v1/listen",
+                params={"model": model},
+                content=audio.read("jfk_16k.wav"),
+                headers={"Authorization": f"Token {srv.key}"},
+                timeout=60,
+            )
             assert r.status_code == 200, r.text
             names = [m["name"] for m in r.json()["metadata"]["model_info"].values()]
             assert names == ["my-whisper.en"]

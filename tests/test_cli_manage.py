@@ -20,14 +20,18 @@ runner = CliRunner()
 
 
 def opengram(*args: str, url: str = "", key: str = "", check: bool = True) -> SimpleNamespace:
-    result = runner.invoke(app, list(args), env={"OPENGRAM_URL": url, "OPENGRAM_KEY": key, "OPENGRAM_DATABASE_URL": None})
+    result = runner.invoke(
+        app, list(args), env={"OPENGRAM_URL": url, "OPENGRAM_KEY": key, "OPENGRAM_DATABASE_URL": None}
+    )
     if check:
         assert result.exit_code == 0, (args, result.output, result.exception)
     return SimpleNamespace(stdout=result.stdout, returncode=result.exit_code)
 
 
 def listen(url: str, key: str) -> httpx.Response:
-    return httpx.post(f"{url}/v1/listen", content=audio.read("cards_001.wav"), headers={"Authorization": f"Token {key}"}, timeout=60)
+    return httpx.post(
+        f"{url}/v1/listen", content=audio.read("cards_001.wav"), headers={"Authorization": f"Token {key}"}, timeout=60
+    )
 
 
 def test_a_tenant_from_creation_to_deletion(server):

@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from opengram.engines import speaker
+from opengram.engines import mel, speaker, torch_pickle
 from opengram.speech.audio import decode
 from opengram.speech.der import diarization_error_rate, read_rttm
 from opengram.speech.diarize import Turn, assign_speakers, diarize
@@ -48,7 +48,7 @@ def only(name: str, who: str) -> np.ndarray:
 def test_weights_load_without_torch():
     import sys
 
-    state = speaker.load_torch_legacy(speaker.pretrained_path())["model_state"]
+    state = torch_pickle.load_torch_legacy(speaker.pretrained_path())["model_state"]
     assert state["lstm.weight_ih_l0"].shape == (1024, 40)
     assert state["lstm.weight_hh_l2"].dtype == np.float32
     assert state["linear.weight"].shape == (256, 256)
@@ -66,11 +66,11 @@ def test_unpickler_refuses_arbitrary_globals(tmp_path):
             pickle.dump(header, f, protocol=2)
         pickle.dump({"model_state": Evil()}, f, protocol=2)
     with pytest.raises(pickle.UnpicklingError, match="refusing to load global .*print"):
-        speaker.load_torch_legacy(path)
+        torch_pickle.load_torch_legacy(path)
 
 
 def test_mel_filterbank_matches_librosas_shape_and_norm():
-    fb = speaker.mel_filterbank()
+    fb = mel.mel_filterbank()
     assert fb.shape == (40, 201)
     assert (fb >= 0).all() and (fb.sum(axis=1) > 0).all()
     # Slaney normalisation: each triangle's area (in Hz) is 1.

@@ -10,7 +10,9 @@ from opengram.speech.words import TimedWord, plain_word
 
 
 def W(text: str, gap: float = 0.0) -> list[TimedWord]:
-    return [TimedWord(plain_word(t), t, i * (0.5 + gap), i * (0.5 + gap) + 0.5, 0.9) for i, t in enumerate(text.split())]
+    return [
+        TimedWord(plain_word(t), t, i * (0.5 + gap), i * (0.5 + gap) + 0.5, 0.9) for i, t in enumerate(text.split())
+    ]
 
 
 def S(words: list[TimedWord]) -> str:
@@ -83,14 +85,17 @@ def test_smart_format_digit_strings(said, written):
 
 
 def test_measurements():
-    assert S(formatting.measurements(formatting.written_numbers(W("take five milligrams and walk ten kilometers")))) == (
-        "take 5 mg and walk 10 km"
-    )
+    assert S(
+        formatting.measurements(formatting.written_numbers(W("take five milligrams and walk ten kilometers")))
+    ) == ("take 5 mg and walk 10 km")
 
 
 def test_smart_format_entities():
     out = formatting.smart_format(
-        W("call five five five one two three four five six seven or jane at example dot com it costs five dollars and ten percent")
+        W(
+            "call five five five one two three four five six seven or jane at example dot com "
+            "it costs five dollars and ten percent"
+        )
     )
     assert S(out) == "call 555-123-4567 or jane@example.com it costs $5 and 10%"
 
@@ -103,7 +108,8 @@ def test_redaction_in_order_with_numbering():
     words = formatting.written_numbers(
         W(
             "card four one one one one one one one one one one one one one one one and cvv one two three. "
-            "social one two three four five six seven eight nine. again four one one one one one one one one one one one one one one one."
+            "social one two three four five six seven eight nine. "
+            "again four one one one one one one one one one one one one one one one."
         )
     )
     out = S(redaction.redact(words, redaction.entity_types(["pci", "ssn"])))

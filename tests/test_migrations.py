@@ -36,21 +36,39 @@ def test_one_balance_per_project_and_an_owner_key_on_existing_data(tmp_path):
     engine = create_engine(url)
     with engine.begin() as db:
         for p in ("p1", "p2"):
-            db.execute(text("INSERT INTO projects (project_id, name, mip_opt_out, created, overage) VALUES (:p, :p, 0, '2026-01-01', 0)"), {"p": p})
+            db.execute(
+                text(
+                    "INSERT INTO projects (project_id, name, mip_opt_out, created, overage) "
+                    "VALUES (:p, :p, 0, '2026-01-01', 0)"
+                ),
+                {"p": p},
+            )
         for b, amount, order, created in (("b1", 4.0, "o1", "2026-01-01"), ("b2", 6.0, "o2", "2026-02-01")):
             db.execute(
-                text("INSERT INTO balances (balance_id, project_id, amount, units, purchase_order_id, created) VALUES (:b, 'p1', :a, 'usd', :o, :c)"),
+                text(
+                    "INSERT INTO balances (balance_id, project_id, amount, units, purchase_order_id, created) "
+                    "VALUES (:b, 'p1', :a, 'usd', :o, :c)"
+                ),
                 {"b": b, "a": amount, "o": order, "c": created},
             )
         db.execute(text("INSERT INTO members (member_id, email, created) VALUES ('m', 'o@x', '2026-01-01')"))
-        db.execute(text("INSERT INTO memberships (project_id, member_id, scopes, created) VALUES ('p1', 'm', '[\"owner\"]', '2026-01-01')"))
-        db.execute(text(
-            "INSERT INTO api_keys (api_key_id, project_id, member_id, secret_hash, comment, scopes, tags, created) "
-            "VALUES ('k', 'p1', 'm', 'h', 'bootstrap admin key', '[\"admin\"]', '[]', '2026-01-01')"
-        ))
+        db.execute(
+            text(
+                "INSERT INTO memberships (project_id, member_id, scopes, created) "
+                "VALUES ('p1', 'm', '[\"owner\"]', '2026-01-01')"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO api_keys (api_key_id, project_id, member_id, secret_hash, comment, scopes, tags, created) "
+                "VALUES ('k', 'p1', 'm', 'h', 'bootstrap admin key', '[\"admin\"]', '[]', '2026-01-01')"
+            )
+        )
     command.upgrade(cfg, "head")
     with engine.begin() as db:
-        rows = db.execute(text("SELECT project_id, balance_id, amount, purchase_order_id FROM balances ORDER BY project_id")).all()
+        rows = db.execute(
+            text("SELECT project_id, balance_id, amount, purchase_order_id FROM balances ORDER BY project_id")
+        ).all()
         key = db.execute(text("SELECT comment, scopes FROM api_keys")).one()
     assert [(r.project_id, r.amount) for r in rows] == [("p1", 10.0), ("p2", 0.0)]
     assert rows[0].balance_id == "b1" and rows[0].purchase_order_id == "o2"

@@ -9,9 +9,9 @@ import pytest
 from opengram.engines.asr import DecodeOptions
 from opengram.engines.live_decode import FULL_WINDOW, Window, _repeated_phrase, window_frames
 from opengram.engines.vad import StreamingVad
-from opengram.speech import live_audio
+from opengram.speech.live import audio as live_audio
+from opengram.speech.live.segments import RATE, Cut, SpeechStarted, StreamConfig, Track
 from opengram.speech.options import ListenOptions
-from opengram.speech.live_segments import RATE, Cut, SpeechStarted, StreamConfig, Track
 from tests import audio
 
 

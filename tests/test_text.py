@@ -22,19 +22,25 @@ def test_document_words_and_sentences():
     run_on = Document.from_words(["word"] * (MAX_SENTENCE_WORDS + 5))
     assert run_on.sentences == (Span(0, MAX_SENTENCE_WORDS), Span(MAX_SENTENCE_WORDS, MAX_SENTENCE_WORDS + 5))
     assert Document.from_text("  ").sentences == ()
-    assert [s.end - s.start for s in Document.from_text("Alpha beta. Gamma delta. Epsilon zeta eta theta.").segments(3)] == [4, 4]
+    assert [
+        s.end - s.start for s in Document.from_text("Alpha beta. Gamma delta. Epsilon zeta eta theta.").segments(3)
+    ] == [4, 4]
 
 
 def test_sentiment_scores_and_labels():
     doc = Document.from_text("I love this, it is wonderful! This is awful and I hate it. The box is blue.")
     result = sentiment.sentiments(doc)
     assert [s.sentiment for s in result.segments] == ["positive", "negative", "neutral"]
-    assert result.average.sentiment_score == pytest.approx(sum(s.sentiment_score for s in result.segments) / 3, abs=1e-3)
+    assert result.average.sentiment_score == pytest.approx(
+        sum(s.sentiment_score for s in result.segments) / 3, abs=1e-3
+    )
     assert (sentiment.label(0.34), sentiment.label(0.33), sentiment.label(-0.34)) == ("positive", "neutral", "negative")
 
 
 def test_summary_is_short_extractive_and_in_order():
-    sentences = [f"Sentence number {i} talks about the {topic} budget." for i, topic in enumerate(["marketing", "sales"] * 9)]
+    sentences = [
+        f"Sentence number {i} talks about the {topic} budget." for i, topic in enumerate(["marketing", "sales"] * 9)
+    ]
     doc = Document.from_text(" ".join(sentences))
     summary = summarize.summarize(doc)
     picked = [s for s in sentences if s in summary]
@@ -82,9 +88,16 @@ def test_intents_from_the_parse():
 
 
 def test_entities_with_deepgram_labels():
-    doc = Document.from_text("This is Diane from New Jersey. I met Tom Hanks in Chicago, in the United States, on Monday.")
+    doc = Document.from_text(
+        "This is Diane from New Jersey. I met Tom Hanks in Chicago, in the United States, on Monday."
+    )
     found = {(f.label, " ".join(doc.words[f.start : f.end]).strip(".,")) for f in entities.find(doc)}
-    assert {("NAME", "Diane"), ("LOCATION_STATE", "New Jersey"), ("NAME", "Tom Hanks"), ("LOCATION_CITY", "Chicago")} <= found
+    assert {
+        ("NAME", "Diane"),
+        ("LOCATION_STATE", "New Jersey"),
+        ("NAME", "Tom Hanks"),
+        ("LOCATION_CITY", "Chicago"),
+    } <= found
     assert ("LOCATION_COUNTRY", "the United States") in found and ("DATE", "Monday") in found
     assert entities.covers("LOCATION_CITY", "LOCATION") and not entities.covers("NAME", "LOCATION")
 
@@ -95,7 +108,9 @@ def _words(text: str) -> list[TimedWord]:
 
 def test_redaction_of_names_and_places():
     words = _words("This is Diane in New Jersey, and Diane calls 5551234567 daily.")
-    out = " ".join(w.punctuated for w in redaction.redact(words, redaction.entity_types(["name", "location", "phone_number"])))
+    out = " ".join(
+        w.punctuated for w in redaction.redact(words, redaction.entity_types(["name", "location", "phone_number"]))
+    )
     assert out == "This is [NAME_1] in [LOCATION_STATE_1], and [NAME_1] calls [PHONE_NUMBER_1] daily."
     assert "name" in redaction.entity_types(["pii"])
     assert redaction.spans_of("dob", words) == []  # accepted, answered with a warning, not detected

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import av
 import httpx
 
-
 # Natural prose, as TTS users send it. (Harvard sentences are a harsher test of the ASR than of the voice:
 # tiny.en hears "the birch canoe slid" as "the birch can use lid" whoever speaks it.)
 PASSAGE = (
@@ -65,6 +64,9 @@ def speak(
 ) -> httpx.Response:
     content = body if body is not None else httpx.Request("POST", "/", json={"text": text}).content
     return httpx.post(
-        f"{server.url}/v1/speak", params=params, content=content,
-        headers={"Authorization": f"Token {key or server.key}", "Content-Type": content_type}, timeout=60,
-    )  # fmt: skip
+        f"{server.url}/v1/speak",
+        params=params,
+        content=content,
+        headers={"Authorization": f"Token {key or server.key}", "Content-Type": content_type},
+        timeout=60,
+    )

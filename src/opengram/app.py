@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
@@ -13,24 +12,28 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from opengram import __version__, console
+from opengram import __version__
 from opengram.accounts import tokens
-from opengram.accounts.billing import Pricing
+from opengram.accounts.billing import PriceList, Pricing
 from opengram.accounts.bootstrap import bootstrap
 from opengram.accounts.limits import ConcurrencyLimits
-from opengram.api import auth, listen, listen_ws, manage, read, speak, speak_ws, v2
+from opengram.api import auth, console, listen, listen_ws, manage, read, speak, speak_ws, v2
+from opengram.api.context import SCOPE_KEY, RequestContext, RequestContextMiddleware
+from opengram.api.services import Services
 from opengram.config import Settings
 from opengram.engines.asr import WhisperEngine
-from opengram.engines.registry import ModelRegistry, bundled_tiny_en, bundled_whisper_base, custom_model
+from opengram.engines.registry import ModelRegistry, ModelSpec, bundled_tiny_en, bundled_whisper_base, custom_model
 from opengram.engines.scheduler import Scheduler
 from opengram.engines.tts import PiperEngine, bundled_joe, custom_voice
 from opengram.engines.voices import VoiceRegistry
 from opengram.errors import DeepgramError, InternalError, InvalidJson, InvalidQueryParameter
 from opengram.jobs.worker import JobWorker
+from opengram.speech.callback import listen_job
+from opengram.speech.live.schedule import LiveScheduler
 from opengram.speech.pipeline import ListenService
-from opengram.speech.streaming import LiveScheduler
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
+from opengram.text.service import READ_PATH, TextService, read_job
 from opengram.voice.callback import SPEAK_PATH, speak_job
 from opengram.voice.service import SpeakService
 
@@ -46,7 +49,7 @@ def build_registry(settings: Settings) -> ModelRegistry:
     if base is not None:
         specs.append(base)
 
-    def load(spec):
+    def load(spec: ModelSpec) -> WhisperEngine:
         return WhisperEngine(
             spec.path,
             device=settings.device,
@@ -66,43 +69,9 @@ def build_voices(settings: Settings) -> VoiceRegistry:
     return VoiceRegistry(specs, lambda spec: PiperEngine(spec, cpu_threads=settings.cpu_threads))
 
 
-class RequestIdMiddleware:
-    """Gives every request a UUID, answered in `dg-request-id`, and logs one line per request."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
-        rid = str(uuid.uuid4())
-        state = scope.setdefault("state", {})
-        state["request_id"] = rid
-        started = time.perf_counter()
-        status = {"code": 0}
-
-        async def send_with_id(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                message.setdefault("headers", []).append((b"dg-request-id", rid.encode()))
-            elif message["type"] == "websocket.http.response.start":  # a refused upgrade (its route adds the headers)
-                status["code"] = message["status"]
-            elif message["type"] == "websocket.accept":
-                status["code"] = 101
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            log.info(
-                "request_id=%s key=%s method=%s path=%s status=%s audio_s=%s ms=%.1f",
-                rid, state.get("api_key_id", "-"), scope.get("method", "WS"), scope["path"], status["code"],
-                state.get("audio_seconds", "-"), (time.perf_counter() - started) * 1000,
-            )  # fmt: skip
-
-
 def error_response(request: Request, error: DeepgramError) -> Response:
-    rid = request.scope.get("state", {}).get("request_id", "")
+    context: RequestContext | None = request.scope.get(SCOPE_KEY)
+    rid = context.request_id if context is not None else ""
     body = error.body(rid)
     if isinstance(body, str):
         return PlainTextResponse(body, status_code=error.status, headers=error.headers)
@@ -113,13 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
         engine = create_engine_for(settings.database_url)
-        app.state.sessions = session_factory(engine, info={"pricing": Pricing(settings.prices)})
-        async with app.state.sessions.begin() as session:
+        sessions = session_factory(engine)
+        async with sessions.begin() as session:
             created = await bootstrap(session, settings.bootstrap_key, starting_credit=settings.starting_credit)
-            app.state.token_signing_key = await tokens.signing_key(session)
+            token_signing_key = await tokens.signing_key(session)
         if created is not None:
             project, secret = created
             print(f"Created project {project.project_id} with its owner's API key (shown once):\n{secret}", flush=True)
@@ -127,42 +96,59 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(registry.engine, registry.default)  # load and verify before serving
         scheduler = Scheduler(settings.workers, settings.queue_size)
         # Text intelligence has its own worker, so /v1/read never queues behind long transcriptions.
-        app.state.text = Scheduler(settings.text_workers, settings.queue_size)
-        app.state.registry = registry
-        app.state.listen = ListenService(
-            registry, scheduler, beam_size=settings.beam_size, max_audio_seconds=settings.max_audio_seconds,
-            text=app.state.text,
+        text = TextService(Scheduler(settings.text_workers, settings.queue_size))
+        listen = ListenService(
+            registry,
+            scheduler,
+            beam_size=settings.beam_size,
+            max_audio_seconds=settings.max_audio_seconds,
+            text=text.scheduler,
         )
-        app.state.live = LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch)
-        app.state.speak = SpeakService(
-            build_voices(settings), scheduler, max_characters=settings.speak_max_characters, prices=settings.tts_prices
+        speak = SpeakService(build_voices(settings), scheduler, max_characters=settings.speak_max_characters)
+        pricing = Pricing(audio=PriceList(settings.prices), speech=PriceList(settings.tts_prices))
+        # Every callback= job is run by its endpoint's own runner, on the one durable queue.
+        jobs = JobWorker(
+            sessions,
+            settings,
+            pricing,
+            runners={READ_PATH: partial(read_job, text), SPEAK_PATH: partial(speak_job, speak, settings)},
+            default=partial(listen_job, listen, settings),
         )
-        # /v1/read's and /v1/speak's callback jobs are run by their own code, on the one durable queue.
-        runners = {read.READ_PATH: partial(read.read_job, app.state), SPEAK_PATH: partial(speak_job, app.state)}
-        app.state.jobs = JobWorker(app.state, settings, runners)
-        app.state.jobs.start()
-        voices_loaded = asyncio.create_task(asyncio.to_thread(app.state.speak.load))  # beside start-up, not before
+        services = Services(
+            settings=settings,
+            sessions=sessions,
+            pricing=pricing,
+            token_signing_key=token_signing_key,
+            limits=ConcurrencyLimits(
+                {
+                    "prerecorded": settings.limit_prerecorded,
+                    "streaming": settings.limit_streaming,
+                    "tts": settings.limit_tts,
+                    "read": settings.limit_prerecorded,  # /v1/read counts apart, under the pre-recorded limit
+                }
+            ),
+            registry=registry,
+            listen=listen,
+            live=LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch),
+            speak=speak,
+            text=text,
+            jobs=jobs,
+        )
+        app.state.services = services  # read by `api.services` only
+        jobs.start()
+        voices_loaded = asyncio.create_task(asyncio.to_thread(speak.load))  # beside start-up, not before
         try:
             yield
         finally:
             await asyncio.gather(voices_loaded, return_exceptions=True)
-            await app.state.jobs.stop()
-            await app.state.live.stop()
+            await jobs.stop()
+            await services.live.stop()
             scheduler.shutdown()
-            app.state.text.shutdown()
+            text.scheduler.shutdown()
             await engine.dispose()
 
     app = FastAPI(title="Opengram", version=__version__, lifespan=lifespan)
-    app.state.settings = settings
-    app.state.limits = ConcurrencyLimits(
-        {
-            "prerecorded": settings.limit_prerecorded,
-            "streaming": settings.limit_streaming,
-            "tts": settings.limit_tts,
-            "read": settings.limit_prerecorded,  # /v1/read counts apart, under the pre-recorded limit
-        }
-    )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(listen.router)
     app.include_router(listen_ws.router)
     app.include_router(read.router)
@@ -190,7 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return error_response(request, InternalError())
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app

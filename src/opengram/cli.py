@@ -4,14 +4,13 @@ invitations, usage and billing on a server (`opengram.commands`, through `opengr
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 import typer
 
 from opengram.commands import GROUPS
+from opengram.commands.common import DatabaseUrl
 from opengram.commands.speak import speak
 from opengram.commands.transcribe import transcribe
-from opengram.commands.common import DatabaseUrl
 from opengram.config import Settings
 
 app = typer.Typer(help="Opengram: a self-hosted speech platform that speaks the Deepgram API.", no_args_is_help=True)
@@ -25,10 +24,10 @@ def _settings(**overrides) -> Settings:
 
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, envvar="OPENGRAM_HOST", help="Address to listen on."),
-    port: Optional[int] = typer.Option(None, envvar="OPENGRAM_PORT", help="Port to listen on."),
-    database_url: Optional[str] = DatabaseUrl,
-    model: Optional[str] = typer.Option(
+    host: str | None = typer.Option(None, envvar="OPENGRAM_HOST", help="Address to listen on."),
+    port: int | None = typer.Option(None, envvar="OPENGRAM_PORT", help="Port to listen on."),
+    database_url: str | None = DatabaseUrl,
+    model: str | None = typer.Option(
         None, envvar="OPENGRAM_MODEL", help="A CTranslate2 Whisper directory (default: the bundled tiny.en)."
     ),
     log_level: str = typer.Option("info", envvar="OPENGRAM_LOG_LEVEL"),

@@ -92,7 +92,7 @@ class InvalidJson(ModernError):
     status, code, message = 400, "INVALID_JSON", "Invalid JSON submitted."
 
     @classmethod
-    def from_validation(cls, error: dict[str, Any]) -> "InvalidJson":
+    def from_validation(cls, error: dict[str, Any]) -> InvalidJson:
         """From a pydantic error on a JSON body, worded like Deepgram's (serde's) messages."""
         field = ".".join(str(p) for p in error.get("loc", ())[1:] if not isinstance(p, int)) or "body"
         if error.get("type") == "missing":
@@ -134,7 +134,9 @@ class NotFound(ModernError):
 
     def __init__(self, what: str):
         self.message = f"{what} with the submitted ID cannot be found."
-        super().__init__(f"Check that you have submitted the intended ID and that the {what.split(' ', 1)[-1]} has not been deleted.")
+        super().__init__(
+            f"Check that you have submitted the intended ID and that the {what.split(' ', 1)[-1]} has not been deleted."
+        )
 
 
 class InvalidRequest(ModernError):
@@ -197,7 +199,9 @@ class TextTooLong(DeepgramError):
 
 class UnsupportedMediaType(DeepgramError):
     status, code = 415, "UNSUPPORTED_MEDIA_TYPE"
-    message = "`Content-Type` header is not supported. `Content-Type` must be either `text/plain` or `application/json`."
+    message = (
+        "`Content-Type` header is not supported. `Content-Type` must be either `text/plain` or `application/json`."
+    )
 
 
 # The legacy v2 API (seed 003).

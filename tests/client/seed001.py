@@ -105,7 +105,9 @@ dg_client = Deepgram({
 
 # "Transcription options": both forms of the same call.
 OPTIONS_DICT = "response = await dg_client.transcription.prerecorded(source, {'punctuate': True, 'keywords': ['first:5', 'second']})"
-OPTIONS_KWARGS = "response = await dg_client.transcription.prerecorded(source, punctuate=True, keywords=['first:5', 'second'])"
+OPTIONS_KWARGS = (
+    "response = await dg_client.transcription.prerecorded(source, punctuate=True, keywords=['first:5', 'second'])"
+)
 
 # The management examples, one statement each, in the README's order.
 PROJECTS_LIST = "projects = await deepgram.projects.list()"

@@ -27,15 +27,28 @@ def test_transcribe_a_file_as_text(server):
     """As a person types it: a subprocess, the server and key from the environment."""
     out = subprocess.run(
         [sys.executable, "-m", "opengram", "transcribe", str(audio.path(CLIP))],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
         env={**__import__("os").environ, "OPENGRAM_URL": server.url, "OPENGRAM_KEY": server.key},
-    ).stdout  # fmt: skip
+    ).stdout
     assert audio.wer(audio.reference(CLIP), out.strip()) <= 0.2
 
 
 def test_transcribe_json_with_options(server):
-    out = opengram(server, "transcribe", str(audio.path(CLIP)), "-f", "json", "--smart-format", "-O", "search=clubs",
-                   "-O", "tag=cli").stdout  # fmt: skip
+    out = opengram(
+        server,
+        "transcribe",
+        str(audio.path(CLIP)),
+        "-f",
+        "json",
+        "--smart-format",
+        "-O",
+        "search=clubs",
+        "-O",
+        "tag=cli",
+    ).stdout
     response = json.loads(out)
     assert response["metadata"]["tags"] == ["cli"]
     assert response["results"]["channels"][0]["search"][0]["query"] == "clubs"

@@ -67,7 +67,7 @@ def test_live_reports_a_stream_the_server_ends(server):
     async def go():
         live = await Deepgram({"api_key": server.key, "api_url": server.url}).transcription.live()
         events = []
-        live.register_handler(LiveTranscriptionEvents.OPEN, lambda l: events.append(("open", l is live)))
+        live.register_handler(LiveTranscriptionEvents.OPEN, lambda opened: events.append(("open", opened is live)))
         live.register_handler(live.event.ERROR, lambda e: events.append(("error", e)))
         live.register_handler(live.event.CLOSE, lambda code: events.append(("close", code)))
         live.send(b"this is not audio, not in any container" * 200)

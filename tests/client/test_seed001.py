@@ -81,10 +81,14 @@ def test_custom_endpoint_and_both_forms_of_options(server, files, tenant):
         ids.append(response["metadata"]["request_id"])
     # Both forms sent the same query: the request log kept the same config for each.
     configs = [
-        seed001.run_statement("r = await dg_client.usage.get_request(PROJECT_ID, RID)", dg_client=dg_client,
-                              PROJECT_ID=tenant.project_id, RID=rid)["r"]["response"]["details"]["config"]
+        seed001.run_statement(
+            "r = await dg_client.usage.get_request(PROJECT_ID, RID)",
+            dg_client=dg_client,
+            PROJECT_ID=tenant.project_id,
+            RID=rid,
+        )["r"]["response"]["details"]["config"]
         for rid in ids
-    ]  # fmt: skip
+    ]
     assert configs[0] == configs[1]
     assert configs[0]["punctuate"] is True and configs[0]["keywords"] == ["first:5", "second"]
 

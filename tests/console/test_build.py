@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from opengram.console import DIST
+from opengram.api.console import DIST
 
 SOURCES = Path(__file__).resolve().parents[2] / "console"
 

@@ -13,7 +13,11 @@ from tests.callbacks import CallbackReceiver
 from tests.conftest import sdk_client
 from tests.server import TempDatabase, start_server
 
-FAST_RETRIES = {"OPENGRAM_CALLBACK_BACKOFF_S": "0.2", "OPENGRAM_CALLBACK_BACKOFF_MAX_S": "0.5", "OPENGRAM_JOB_LEASE_S": "3"}
+FAST_RETRIES = {
+    "OPENGRAM_CALLBACK_BACKOFF_S": "0.2",
+    "OPENGRAM_CALLBACK_BACKOFF_MAX_S": "0.5",
+    "OPENGRAM_JOB_LEASE_S": "3",
+}
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +67,11 @@ def test_url_source_and_put(async_server, receiver, files):
 
 def test_failed_job_is_delivered_as_an_error(async_server, receiver):
     r = httpx.post(
-        f"{async_server.url}/v1/listen", params={"callback": receiver.url}, content=b"not audio" * 50,
+        f"{async_server.url}/v1/listen",
+        params={"callback": receiver.url},
+        content=b"not audio" * 50,
         headers={"Authorization": f"Token {async_server.key}"},
-    )  # fmt: skip
+    )
     assert r.status_code == 200
     rid = r.json()["request_id"]
     body = receiver.wait_for(1)[0]["body"]
@@ -77,9 +83,11 @@ def test_retries_with_backoff(async_server):
     receiver = CallbackReceiver(fail_first=2)
     try:
         r = httpx.post(
-            f"{async_server.url}/v1/listen", params={"callback": receiver.url}, content=audio.read("cards_001.wav"),
+            f"{async_server.url}/v1/listen",
+            params={"callback": receiver.url},
+            content=audio.read("cards_001.wav"),
             headers={"Authorization": f"Token {async_server.key}"},
-        )  # fmt: skip
+        )
         seen = receiver.wait_for(3)
         assert len(seen) == 3
         assert all(s["body"] == seen[0]["body"] for s in seen)  # transcribed once, delivered three times
@@ -99,9 +107,11 @@ def test_retries_with_backoff(async_server):
 @pytest.mark.parametrize("url", ["ftp://example.com/hook", "not a url", "http://"])
 def test_invalid_callback_url(async_server, url):
     r = httpx.post(
-        f"{async_server.url}/v1/listen", params={"callback": url}, content=audio.read("cards_001.wav"),
+        f"{async_server.url}/v1/listen",
+        params={"callback": url},
+        content=audio.read("cards_001.wav"),
         headers={"Authorization": f"Token {async_server.key}"},
-    )  # fmt: skip
+    )
     assert r.status_code == 400
     assert r.json()["err_code"] == "INVALID_QUERY_PARAMETER"
     assert r.json()["err_msg"] == "Invalid callback url."
@@ -124,9 +134,11 @@ def test_accepted_job_survives_a_restart(tmp_path, receiver):
     srv = start_server(tmp_path, db, **env)
     try:
         r = httpx.post(
-            f"{srv.url}/v1/listen", params={"callback": receiver.url}, content=audio.read("preamble.wav"),
+            f"{srv.url}/v1/listen",
+            params={"callback": receiver.url},
+            content=audio.read("preamble.wav"),
             headers={"Authorization": f"Token {srv.key}"},
-        )  # fmt: skip
+        )
         assert r.status_code == 200
         srv.process.send_signal(signal.SIGKILL)
         srv.process.wait(10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -38,8 +38,9 @@ def assert_error(r: httpx.Response, status: int, expected: dict):
 
 def _key(server, **fields) -> str:
     async def make(session):
-        from opengram.accounts.models import Membership
         from sqlalchemy import select
+
+        from opengram.accounts.models import Membership
 
         membership = (await session.scalars(select(Membership))).first()
         key, secret = await create_key(session, project_id=membership.project_id, member_id=membership.member_id)
@@ -66,13 +67,16 @@ def test_scheme_is_case_insensitive(server):
 
 
 def test_expired_key(server):
-    secret = _key(server, expiration_date=datetime.now(timezone.utc) - timedelta(seconds=1))
+    secret = _key(server, expiration_date=datetime.now(UTC) - timedelta(seconds=1))
     assert_error(post(server, headers={"Authorization": f"Token {secret}"}, content=b"x"), 401, INVALID_AUTH)
 
 
 def test_deleted_key(server):
     secret = _key(server)
-    assert post(server, headers={"Authorization": f"Token {secret}"}, content=audio.read("cards_001.wav")).status_code == 200
+    assert (
+        post(server, headers={"Authorization": f"Token {secret}"}, content=audio.read("cards_001.wav")).status_code
+        == 200
+    )
 
     async def delete(session):
         from sqlalchemy import update
@@ -80,7 +84,7 @@ def test_deleted_key(server):
         from opengram.accounts.keys import hash_secret
 
         await session.execute(
-            update(ApiKey).where(ApiKey.secret_hash == hash_secret(secret)).values(deleted_at=datetime.now(timezone.utc))
+            update(ApiKey).where(ApiKey.secret_hash == hash_secret(secret)).values(deleted_at=datetime.now(UTC))
         )
 
     server.db.run(delete)
@@ -125,7 +129,12 @@ def test_bad_json(server, body):
 
 @pytest.mark.parametrize(
     "params",
-    [{"model": "no-such-model"}, {"model": "whisper-large"}, {"language": "xx"}, {"model": "whisper-tiny", "language": "de"}],
+    [
+        {"model": "no-such-model"},
+        {"model": "whisper-large"},
+        {"language": "xx"},
+        {"model": "whisper-tiny", "language": "de"},
+    ],
 )
 def test_unknown_model_or_language(server, params):
     assert_error(post(server, params=params, content=audio.read("cards_001.wav")), 400, NO_MODEL)

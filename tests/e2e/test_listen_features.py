@@ -64,9 +64,11 @@ def test_redact_numbers(client):
 
 def test_redact_unknown_entity_is_400(server):
     r = httpx.post(
-        f"{server.url}/v1/listen", params={"redact": "passwords_please"}, content=audio.read("cards_001.wav"),
+        f"{server.url}/v1/listen",
+        params={"redact": "passwords_please"},
+        content=audio.read("cards_001.wav"),
         headers={"Authorization": f"Token {server.key}"},
-    )  # fmt: skip
+    )
     assert r.status_code == 400 and "redact" in r.json()["err_msg"]
 
 
@@ -142,9 +144,11 @@ def test_multichannel_utterances_are_ordered_by_channel(client):
 
 def test_alternatives_are_distinct(client):
     response = listen(
-        client, "ami_ES2011a_headset_40s-46s.wav", punctuate=True,
+        client,
+        "ami_ES2011a_headset_40s-46s.wav",
+        punctuate=True,
         request_options={"additional_query_parameters": {"alternatives": 2}},  # not a named SDK argument
-    )  # fmt: skip
+    )
     alts = response.results.channels[0].alternatives
     assert len(alts) == 2
     assert alts[0].transcript != alts[1].transcript
@@ -178,9 +182,11 @@ def test_dictation_profanity_measurements_are_accepted(client):
 )
 def test_invalid_values_name_the_parameter(server, params, name):
     r = httpx.post(
-        f"{server.url}/v1/listen", params=params, content=audio.read("cards_001.wav"),
+        f"{server.url}/v1/listen",
+        params=params,
+        content=audio.read("cards_001.wav"),
         headers={"Authorization": f"Token {server.key}"},
-    )  # fmt: skip
+    )
     assert r.status_code == 400
     assert r.json()["err_code"] == "INVALID_QUERY_PARAMETER"
     assert f"`{name}`" in r.json()["err_msg"]
@@ -188,9 +194,11 @@ def test_invalid_values_name_the_parameter(server, params, name):
 
 def test_keyterm_limit(server):
     r = httpx.post(
-        f"{server.url}/v1/listen", params={"keyterm": ["word " * 300, "word " * 300]},
-        content=audio.read("cards_001.wav"), headers={"Authorization": f"Token {server.key}"},
-    )  # fmt: skip
+        f"{server.url}/v1/listen",
+        params={"keyterm": ["word " * 300, "word " * 300]},
+        content=audio.read("cards_001.wav"),
+        headers={"Authorization": f"Token {server.key}"},
+    )
     assert r.status_code == 400
     assert r.json()["err_msg"] == "Keyterm limit exceeded. The maximum number of tokens across all keyterms is 500."
 
@@ -213,30 +221,40 @@ def test_redaction_tokens_are_upper_case_everywhere(client, server):
         check([w.dict(exclude_none=True) for w in alt.words], alt.transcript)
 
     session = live.stream(
-        client, [live.audio(audio.pcm16("cards_005.wav"), 32000, pace=4.0), live.CLOSE],
-        encoding="linear16", sample_rate=16000, redact="numbers",
-    )  # fmt: skip
+        client,
+        [live.audio(audio.pcm16("cards_005.wav"), 32000, pace=4.0), live.CLOSE],
+        encoding="linear16",
+        sample_rate=16000,
+        redact="numbers",
+    )
     words = [w for r in session.finals for w in r["channel"]["alternatives"][0]["words"]]
     check(words, session.transcript())
 
     tenant = make_tenant(server.db, "Redacting v2")
-    pair = httpx.post(f"{server.url}/v2/keys", json={"label": "v2"}, headers={"Authorization": f"Token {tenant.keys['member']}"}).json()
+    pair = httpx.post(
+        f"{server.url}/v2/keys", json={"label": "v2"}, headers={"Authorization": f"Token {tenant.keys['member']}"}
+    ).json()
     r = httpx.post(
-        f"{server.url}/v2/listen", params={"redact": "true"}, content=audio.read("cards_005.wav"),
-        headers={**basic(pair["key"], pair["secret"]), "Content-Type": "audio/wav"}, timeout=60,
-    )  # fmt: skip
+        f"{server.url}/v2/listen",
+        params={"redact": "true"},
+        content=audio.read("cards_005.wav"),
+        headers={**basic(pair["key"], pair["secret"]), "Content-Type": "audio/wav"},
+        timeout=60,
+    )
     alt = r.json()["results"]["channels"][0]["alternatives"][0]
     check(alt["words"], alt["transcript"])
 
 
 def test_smart_format_writes_digits_said_one_by_one_as_one_number(client, server):
-    """"zero five nine five five" is one number to Deepgram (05955), while counting keeps its commas. Speech
+    """ "zero five nine five five" is one number to Deepgram (05955), while counting keeps its commas. Speech
     made by our own /v1/speak: no shared recording reads out a code."""
     spoken = httpx.post(
-        f"{server.url}/v1/speak", params={"encoding": "linear16", "container": "wav"},
+        f"{server.url}/v1/speak",
+        params={"encoding": "linear16", "container": "wav"},
         json={"text": "The code is zero five nine five five. Now count: one, two, three."},
-        headers={"Authorization": f"Token {server.key}"}, timeout=60,
-    ).content  # fmt: skip
+        headers={"Authorization": f"Token {server.key}"},
+        timeout=60,
+    ).content
     alt = first_alt(client.listen.v1.media.transcribe_file(request=spoken, smart_format=True))
     assert "05955" in alt.transcript, alt.transcript
     assert "1, 2, 3" in alt.transcript, alt.transcript

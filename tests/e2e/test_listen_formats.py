@@ -45,7 +45,9 @@ def test_transcribe(client, files, how, name):
     if how == "file":
         response = client.listen.v1.media.transcribe_file(request=audio.read(name), model="nova-3", punctuate=True)
     else:
-        response = client.listen.v1.media.transcribe_url(url=f"{files.url}/audio/{name}", model="nova-3", punctuate=True)
+        response = client.listen.v1.media.transcribe_url(
+            url=f"{files.url}/audio/{name}", model="nova-3", punctuate=True
+        )
     transcript = response.results.channels[0].alternatives[0].transcript
     score = audio.wer(audio.reference(name), transcript)
     print(f"{name}: WER {score:.3f}: {transcript}")

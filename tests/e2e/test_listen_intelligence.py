@@ -16,9 +16,15 @@ def listen(client, name: str, **options):
 
 def test_summary_topics_intents_sentiment(client):
     r = listen(
-        client, "OSR_us_000_0034_8k.wav", summarize="v2", topics=True, intents=True, sentiment=True,
-        smart_format=True, utterances=True,
-    )  # fmt: skip
+        client,
+        "OSR_us_000_0034_8k.wav",
+        summarize="v2",
+        topics=True,
+        intents=True,
+        sentiment=True,
+        smart_format=True,
+        utterances=True,
+    )
     alt = r.results.channels[0].alternatives[0]
     summary = r.results.summary
     assert summary.result == "success"
@@ -26,7 +32,9 @@ def test_summary_topics_intents_sentiment(client):
     assert all(s in alt.transcript for s in re.split(r"(?<=[.!?]) ", summary.short)), summary.short
     words = [w.punctuated_word for w in alt.words]
     segments = r.results.topics.segments
-    assert segments and all(seg.text == " ".join(words[int(seg.start_word) : int(seg.end_word) + 1]) for seg in segments)
+    assert segments and all(
+        seg.text == " ".join(words[int(seg.start_word) : int(seg.end_word) + 1]) for seg in segments
+    )
     assert r.results.intents.segments is not None
     sentiments = r.results.sentiments
     assert sentiments.segments[0].start_word == 0 and sentiments.segments[-1].end_word == len(words) - 1
@@ -61,12 +69,18 @@ def test_summarize_v1_shape(client):
 
 def test_non_english(server, client):
     r = httpx.post(
-        f"{server.url}/v1/listen", params={"summarize": "v2", "language": "es"}, content=audio.read("cards_001.wav"),
-        headers={"Authorization": f"Token {server.key}"}, timeout=60,
-    )  # fmt: skip
+        f"{server.url}/v1/listen",
+        params={"summarize": "v2", "language": "es"},
+        content=audio.read("cards_001.wav"),
+        headers={"Authorization": f"Token {server.key}"},
+        timeout=60,
+    )
     assert r.status_code == 400
     assert r.json()["err_msg"] == "Summarization v2 not supported for non-English languages"
     r = listen(client, "cards_001.wav", language="es", topics=True, detect_entities=True)
     warnings = r.metadata.warnings  # not typed by the SDK: plain dicts
-    assert {(w["parameter"], w["type"]) for w in warnings} == {("topics", "unsupported_language"), ("detect_entities", "unsupported_language")}
+    assert {(w["parameter"], w["type"]) for w in warnings} == {
+        ("topics", "unsupported_language"),
+        ("detect_entities", "unsupported_language"),
+    }
     assert r.results.topics is None and r.results.channels[0].alternatives[0].entities is None

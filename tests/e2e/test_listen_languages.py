@@ -50,7 +50,9 @@ def test_language_multi_detects_and_labels_every_word(client):
     from tests import audio
 
     for data, expected, said in ((SPANISH, "es", "madrid"), (audio.read("jfk_16k.wav"), "en", "country")):
-        response = client.listen.v1.media.transcribe_file(request=data, model="nova-3", language="multi", punctuate=True)
+        response = client.listen.v1.media.transcribe_file(
+            request=data, model="nova-3", language="multi", punctuate=True
+        )
         assert model_names(response) == ["whisper-base"]
         alt = response.results.channels[0].alternatives[0]
         assert said in alt.transcript.lower(), alt.transcript
@@ -74,19 +76,21 @@ def _pcm16(data: bytes) -> bytes:
 def test_language_multi_follows_a_change_of_language(client):
     """English, a pause, then Spanish, in one recording: each part is written in its own language and its
     words say which (Deepgram's code-switching), not the whole in the first language heard."""
-    from tests import audio
-
     import io
     import wave
+
+    from tests import audio
 
     recording = io.BytesIO()
     with wave.open(recording, "wb") as out:
         out.setnchannels(1), out.setsampwidth(2), out.setframerate(16000)
         out.writeframes(audio.pcm16("jfk_16k.wav") + bytes(2 * 16000 * 2) + _pcm16(SPANISH))
     response = client.listen.v1.media.transcribe_file(
-        request=recording.getvalue(), model="nova-3", language="multi",
+        request=recording.getvalue(),
+        model="nova-3",
+        language="multi",
         request_options={"additional_query_parameters": {"alternatives": 2}},
-    )  # fmt: skip
+    )
     alternatives = response.results.channels[0].alternatives
     assert all(set(alt.languages) == {"en", "es"} for alt in alternatives), [a.transcript for a in alternatives]
     alt = alternatives[0]

@@ -6,19 +6,25 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from tests import audio
 
-DEEPGRAM = json.loads((audio.AUDIO_DIR / "deepgram_responses/preamble.rest.nova-3.smart_format.response.json").read_text())
+DEEPGRAM = json.loads(
+    (audio.AUDIO_DIR / "deepgram_responses/preamble.rest.nova-3.smart_format.response.json").read_text()
+)
 
 
 def post(server, body: bytes, **params) -> httpx.Response:
     return httpx.post(
-        f"{server.url}/v1/listen", params=params, content=body, headers={"Authorization": f"Token {server.key}"}, timeout=60
+        f"{server.url}/v1/listen",
+        params=params,
+        content=body,
+        headers={"Authorization": f"Token {server.key}"},
+        timeout=60,
     )
 
 
@@ -53,7 +59,7 @@ def test_metadata_values(preamble):
     assert meta["sha256"] == hashlib.sha256(body).hexdigest()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", meta["created"])
     created = datetime.fromisoformat(meta["created"].replace("Z", "+00:00"))
-    assert abs((datetime.now(timezone.utc) - created).total_seconds()) < 120
+    assert abs((datetime.now(UTC) - created).total_seconds()) < 120
     assert meta["duration"] == pytest.approx(19.098, abs=0.01)
     assert meta["channels"] == 1
     assert meta["models"] == list(meta["model_info"])

@@ -8,8 +8,8 @@ import json
 import threading
 import time
 import uuid
-from urllib.parse import urlencode
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 import pytest
@@ -21,8 +21,12 @@ from websockets.exceptions import InvalidStatus
 from tests import audio, live
 from tests.conftest import sdk_client
 
-RECORDED = json.loads((audio.AUDIO_DIR / "deepgram_responses/preamble_8k_mulaw.live.nova-3.last_result.json").read_text())
-RECORDED_OPTIONS = json.loads((audio.AUDIO_DIR / "deepgram_responses/preamble_8k_mulaw.live.nova-3.options.json").read_text())
+RECORDED = json.loads(
+    (audio.AUDIO_DIR / "deepgram_responses/preamble_8k_mulaw.live.nova-3.last_result.json").read_text()
+)
+RECORDED_OPTIONS = json.loads(
+    (audio.AUDIO_DIR / "deepgram_responses/preamble_8k_mulaw.live.nova-3.options.json").read_text()
+)
 
 
 def wav_payload(name: str) -> bytes:
@@ -58,7 +62,9 @@ def check_interims(session: live.Session) -> None:
             assert i["start"] + i["duration"] <= r["start"] + r["duration"] + 0.001
             seen += 1
         pending = []
-    assert not pending or all(i["start"] >= session.finals[-1]["start"] + session.finals[-1]["duration"] - 0.001 for i in pending)
+    assert not pending or all(
+        i["start"] >= session.finals[-1]["start"] + session.finals[-1]["duration"] - 0.001 for i in pending
+    )
 
 
 def keys(d: dict) -> set[str]:
@@ -172,9 +178,7 @@ def test_stream_writes_one_request_log_row(server, preamble):
 def test_wav_container_without_encoding_and_the_empty_frame(client):
     """A WAV stream (mu-law inside) needs no `encoding`; the legacy empty binary frame ends the stream."""
     data = audio.read("testing123_8k_mulaw.wav")
-    session = live.stream(
-        client, [live.audio(data, 8000), live.EMPTY], smart_format=True, replace="testing:checking"
-    )
+    session = live.stream(client, [live.audio(data, 8000), live.EMPTY], smart_format=True, replace="testing:checking")
     text = session.transcript()
     assert audio.normalize(text) == audio.normalize("checking 123 checking 123"), text
     assert "123" in text  # smart_format writes numbers as digits
@@ -225,7 +229,9 @@ def test_compressed_streams_decode_incrementally(client):
             "amr": lambda: live.stream(client, paced(amr, seconds), encoding="amr-nb", sample_rate=8000),
             "mp3": lambda: live.stream(client, paced(mp3, seconds), endpointing=False),
             "flac": lambda: live.stream(client, paced(clip, 4.905), encoding="flac"),
-            "pcm": lambda: live.stream(client, paced(pcm, seconds + 1), encoding="linear16", sample_rate=16000, endpointing=300),
+            "pcm": lambda: live.stream(
+                client, paced(pcm, seconds + 1), encoding="linear16", sample_rate=16000, endpointing=300
+            ),
         }
     )
     for name in ("ogg", "webm", "amr", "mp3"):
@@ -246,9 +252,14 @@ def test_raw_encodings_and_rates(client):
     pcm48 = np.frombuffer(audio.pcm16(CARDS, 48000), "<i2").astype("<i4") << 16
     sessions = _concurrently(
         {
-            "alaw": lambda: live.stream(client, [live.audio(alaw, 8000, pace=4), live.CLOSE], encoding="alaw", sample_rate=8000),
+            "alaw": lambda: live.stream(
+                client, [live.audio(alaw, 8000, pace=4), live.CLOSE], encoding="alaw", sample_rate=8000
+            ),
             "linear32": lambda: live.stream(
-                client, [live.audio(pcm48.tobytes(), 48000 * 4, pace=4), live.CLOSE], encoding="linear32", sample_rate=48000
+                client,
+                [live.audio(pcm48.tobytes(), 48000 * 4, pace=4), live.CLOSE],
+                encoding="linear32",
+                sample_rate=48000,
             ),
         }
     )
@@ -272,7 +283,12 @@ def test_multichannel(client):
     name = "stereo_diarization.wav"
     payload = wav_payload(name)
     session = live.stream(
-        client, [live.audio(payload, 16000 * 4), live.CLOSE], encoding="linear16", sample_rate=16000, channels=2, multichannel=True
+        client,
+        [live.audio(payload, 16000 * 4), live.CLOSE],
+        encoding="linear16",
+        sample_rate=16000,
+        channels=2,
+        multichannel=True,
     )
     refs = audio.manifest()[name]["channel_transcripts"]
     for channel in (0, 1):
@@ -287,7 +303,11 @@ def test_diarize_numbers_speakers_as_they_come(client):
     gap = bytes(32000)
     parts = [audio.pcm16("jfk_16k.wav"), gap, audio.pcm16("LJ001-0001.wav"), gap, audio.pcm16("jfk_16k.wav"), gap]
     session = live.stream(
-        client, [live.audio(b"".join(parts), 32000, pace=4), live.CLOSE], encoding="linear16", sample_rate=16000, diarize=True
+        client,
+        [live.audio(b"".join(parts), 32000, pace=4), live.CLOSE],
+        encoding="linear16",
+        sample_rate=16000,
+        diarize=True,
     )
     bounds = np.cumsum([len(p) / 32000 for p in parts])
     words = [w for r in session.finals for w in r["channel"]["alternatives"][0]["words"]]
@@ -408,9 +428,8 @@ def _refusal(server, query: str, headers: dict[str, str] | None = None) -> Inval
 
 def test_bad_credentials_are_refused_before_the_upgrade(server):
     bad = sdk_client(server, "0" * 40)
-    with pytest.raises((ApiError, InvalidStatus)) as info:
-        with bad.listen.v1.connect(model="nova-3"):
-            pass
+    with pytest.raises((ApiError, InvalidStatus)) as info, bad.listen.v1.connect(model="nova-3"):
+        pass
     # The SDK maps a refused handshake to ApiError(401) where its websockets version raises
     # InvalidStatusCode; with websockets 14+ the sync client's InvalidStatus reaches the caller as is.
     refused = info.value
@@ -455,9 +474,14 @@ def test_browser_subprotocol_and_temporary_token(server, client):
         ws.send(json.dumps({"type": "CloseStream"}))
         messages = [json.loads(m) for m in ws]
     assert messages[-1]["type"] == "Metadata"
-    assert audio.normalize(" ".join(m["channel"]["alternatives"][0]["transcript"] for m in messages[:-1])) == "ten of clubs"
+    assert (
+        audio.normalize(" ".join(m["channel"]["alternatives"][0]["transcript"] for m in messages[:-1]))
+        == "ten of clubs"
+    )
     token = client.auth.v1.tokens.grant(ttl_seconds=60).access_token
-    environment = DeepgramClientEnvironment(base=server.url, production=server.ws_url, agent=server.ws_url, agent_rest=server.url)
+    environment = DeepgramClientEnvironment(
+        base=server.url, production=server.ws_url, agent=server.ws_url, agent_rest=server.url
+    )
     holder = DeepgramClient(access_token=token, environment=environment)
     session = live.stream(holder, [live.audio(pcm, 32000, pace=4), live.CLOSE], encoding="linear16", sample_rate=16000)
     assert session.close_code == 1000 and audio.normalize(session.transcript()) == "ten of clubs"
@@ -478,11 +502,15 @@ def _stalled_reader(server, pcm: bytes, read_after: threading.Event) -> tuple[li
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect((host, int(port)))
     bloat = [f"k{i}:{'x' * 1000}" for i in range(7)]  # echoed in every Results: big messages fill buffers fast
-    query = urlencode([("encoding", "linear16"), ("sample_rate", 16000), ("interim_results", "true"), *[("extra", e) for e in bloat]])
+    query = urlencode(
+        [("encoding", "linear16"), ("sample_rate", 16000), ("interim_results", "true"), *[("extra", e) for e in bloat]]
+    )
     with ws_client.connect(
-        f"{server.ws_url}/v1/listen?{query}", sock=sock, max_queue=1,
+        f"{server.ws_url}/v1/listen?{query}",
+        sock=sock,
+        max_queue=1,
         additional_headers={"Authorization": f"Token {server.key}"},
-    ) as ws:  # fmt: skip
+    ) as ws:
         step = 3200
         for i in range(0, len(pcm), step):
             ws.send(pcm[i : i + step])
@@ -511,7 +539,9 @@ def test_flooding_and_stalled_clients_do_not_hold_up_a_real_time_one(client, ser
 
     sessions = _concurrently(
         {
-            "flood": lambda: live.stream(client, [live.audio(flood, 32000, pace=50), live.CLOSE], encoding="linear16", sample_rate=16000),
+            "flood": lambda: live.stream(
+                client, [live.audio(flood, 32000, pace=50), live.CLOSE], encoding="linear16", sample_rate=16000
+            ),
             "paced": paced,
             "stalled": lambda: _stalled_reader(server, stalled_audio, paced_done),
         }
@@ -549,11 +579,14 @@ def test_smart_format_waits_for_a_number_unless_no_delay(client):
 
     def run(no_delay: bool):
         return lambda: live.stream(
-            client, [live.audio(pcm, 32000), live.CLOSE],
-            encoding="linear16", sample_rate=16000, smart_format=True,
+            client,
+            [live.audio(pcm, 32000), live.CLOSE],
+            encoding="linear16",
+            sample_rate=16000,
+            smart_format=True,
             # The SDK has no `no_delay` argument; Deepgram's docs name it, so it goes as an extra parameter.
             request_options={"additional_query_parameters": {"no_delay": str(no_delay).lower()}},
-        )  # fmt: skip
+        )
 
     sessions = _concurrently({"waited": run(False), "immediate": run(True)})
     said = {}
@@ -572,9 +605,13 @@ def test_detect_entities_on_finals(client):
     phone call's speaker names herself and her state."""
     pcm = audio.pcm16("pyannote_sample.wav")[: 32000 * 20]
     session = live.stream(
-        client, [live.audio(pcm, 32000, pace=4.0), live.sleep(2), live.CLOSE],
-        encoding="linear16", sample_rate=16000, interim_results=True, detect_entities=True,
-    )  # fmt: skip
+        client,
+        [live.audio(pcm, 32000, pace=4.0), live.sleep(2), live.CLOSE],
+        encoding="linear16",
+        sample_rate=16000,
+        interim_results=True,
+        detect_entities=True,
+    )
     raw = [a.message for a in session.arrivals if a.type == "Results"]
     assert raw and all(("entities" in r.model_dump(exclude_unset=True)) == r.is_final for r in raw)
     found = [e for r in session.finals for e in r["entities"]]

@@ -28,8 +28,11 @@ def test_http_callback_receives_every_message_in_order(client, server):
         session = live.stream(
             client,
             [live.audio(audio.pcm16(CLIP), 32000, pace=4.0), live.CLOSE],
-            encoding="linear16", sample_rate=16000, interim_results=True, callback=receiver.url,
-        )  # fmt: skip
+            encoding="linear16",
+            sample_rate=16000,
+            interim_results=True,
+            callback=receiver.url,
+        )
         seen = session.arrivals
         assert session.close_code == 1000
         got = receiver.wait_for(len(seen), timeout=30)
@@ -49,9 +52,13 @@ def test_callback_method_put(client):
     receiver = CallbackReceiver()
     try:
         session = live.stream(
-            client, [live.audio(audio.pcm16(CLIP)[: 32000 * 3], 32000, pace=4.0), live.CLOSE],
-            encoding="linear16", sample_rate=16000, callback=receiver.url, callback_method="put",
-        )  # fmt: skip
+            client,
+            [live.audio(audio.pcm16(CLIP)[: 32000 * 3], 32000, pace=4.0), live.CLOSE],
+            encoding="linear16",
+            sample_rate=16000,
+            callback=receiver.url,
+            callback_method="put",
+        )
         got = receiver.wait_for(len(session.arrivals), timeout=30)
         assert got and {r["method"] for r in got} == {"PUT"}
     finally:
@@ -86,9 +93,12 @@ def test_websocket_callback_relays_and_its_loss_kills_the_stream(client):
     try:
         pcm = audio.pcm16(CLIP)
         kept = live.stream(
-            client, [live.audio(pcm, 32000, pace=4.0), live.CLOSE],
-            encoding="linear16", sample_rate=16000, callback=whole.url,
-        )  # fmt: skip
+            client,
+            [live.audio(pcm, 32000, pace=4.0), live.CLOSE],
+            encoding="linear16",
+            sample_rate=16000,
+            callback=whole.url,
+        )
         assert kept.close_code == 1000
         deadline = time.monotonic() + 10
         while len(whole.received) < len(kept.arrivals) and time.monotonic() < deadline:
@@ -97,9 +107,13 @@ def test_websocket_callback_relays_and_its_loss_kills_the_stream(client):
         assert '"type":"Metadata"' in whole.received[-1]
 
         killed = live.stream(
-            client, [live.audio(pcm, 32000, pace=1.0), live.CLOSE],
-            encoding="linear16", sample_rate=16000, interim_results=True, callback=dropping.url,
-        )  # fmt: skip
+            client,
+            [live.audio(pcm, 32000, pace=1.0), live.CLOSE],
+            encoding="linear16",
+            sample_rate=16000,
+            interim_results=True,
+            callback=dropping.url,
+        )
         assert killed.close_code == 1011
         assert killed.audio_sent < len(pcm) / 32000 - 1  # ended early, not at the end of the audio
         assert not killed.of("Metadata")
@@ -112,7 +126,9 @@ def test_websocket_callback_relays_and_its_loss_kills_the_stream(client):
 def test_bad_or_unreachable_callback_is_refused_before_the_upgrade(server, callback):
     with pytest.raises(InvalidStatus) as refused:
         ws_client.connect(
-            server.ws_url + "/v1/listen?" + urlencode({"callback": callback, "encoding": "linear16", "sample_rate": 16000}),
+            server.ws_url
+            + "/v1/listen?"
+            + urlencode({"callback": callback, "encoding": "linear16", "sample_rate": 16000}),
             additional_headers={"Authorization": f"Token {server.key}"},
         )
     response = refused.value.response

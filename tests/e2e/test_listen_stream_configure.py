@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from deepgram.listen.v1.types import ListenV1ConfigureFailure, ListenV1ConfigureSuccess
 
-from opengram.speech.live_configure import ConfigureRefused, configured, takes_keyterms
+from opengram.speech.live.configure import ConfigureRefused, configured, takes_keyterms
 from opengram.speech.options import ListenOptions
 from tests import audio, live
 from tests.wire import strictly
@@ -26,10 +26,12 @@ def _said(session: live.Session, before: float | None = None, after: float | Non
     return [
         w["word"]
         for a in session.arrivals
-        if a.type == "Results" and a.body["is_final"]
-        and (before is None or a.at < before) and (after is None or a.at > after)
+        if a.type == "Results"
+        and a.body["is_final"]
+        and (before is None or a.at < before)
+        and (after is None or a.at > after)
         for w in a.body["channel"]["alternatives"][0]["words"]
-    ]  # fmt: skip
+    ]
 
 
 def test_configure_changes_keyterms_and_features_from_the_next_segment(client):
@@ -37,12 +39,18 @@ def test_configure_changes_keyterms_and_features_from_the_next_segment(client):
     session = live.stream(
         client,
         [
-            live.audio(pcm, 2 * RATE, pace=2.0), live.FINALIZE, live.sleep(2.0),
+            live.audio(pcm, 2 * RATE, pace=2.0),
+            live.FINALIZE,
+            live.sleep(2.0),
             live.configure(keyterms=["Gutenberg", "Opengram"], features={"numerals": True, "punctuate": True}),
-            live.sleep(0.5), live.audio(pcm, 2 * RATE, pace=2.0), live.CLOSE,
+            live.sleep(0.5),
+            live.audio(pcm, 2 * RATE, pace=2.0),
+            live.CLOSE,
         ],
-        model="nova-3", encoding="linear16", sample_rate=RATE,
-    )  # fmt: skip
+        model="nova-3",
+        encoding="linear16",
+        sample_rate=RATE,
+    )
     replies = session.of("ConfigureSuccess")
     assert len(replies) == 1 and not session.of("ConfigureFailure")
     success = strictly(ListenV1ConfigureSuccess, replies[0])
@@ -53,8 +61,12 @@ def test_configure_changes_keyterms_and_features_from_the_next_segment(client):
     assert {"one", "two", "three"} <= set(before), before  # numbers as words: numerals was off
     assert {"1", "2", "3"} <= set(after), after  # numerals on from the next segment
     # punctuate on: words carry `punctuated_word` from the next segment on, and not before.
-    words = [(a.at > replied, w) for a in session.arrivals if a.type == "Results" and a.body["is_final"]
-             for w in a.body["channel"]["alternatives"][0]["words"]]  # fmt: skip
+    words = [
+        (a.at > replied, w)
+        for a in session.arrivals
+        if a.type == "Results" and a.body["is_final"]
+        for w in a.body["channel"]["alternatives"][0]["words"]
+    ]
     assert all(("punctuated_word" in w) == later for later, w in words), words
     assert session.close_code == 1000
 
@@ -67,14 +79,20 @@ def test_refused_configure_changes_nothing_and_the_stream_goes_on(client):
             live.configure(keyterms=["Gutenberg"]),  # Nova-2 takes no keyterm updates, as with Deepgram
             live.configure(features={"diarize_speakers": True}),  # no such feature
             live.configure(keyterms=["word"] * 501),  # over the 500-token keyterm limit (Nova-3 names only)
-            live.sleep(0.5), live.audio(pcm, 2 * RATE, pace=2.0), live.CLOSE,
+            live.sleep(0.5),
+            live.audio(pcm, 2 * RATE, pace=2.0),
+            live.CLOSE,
         ],
-        model="nova-2", encoding="linear16", sample_rate=RATE,
-    )  # fmt: skip
+        model="nova-2",
+        encoding="linear16",
+        sample_rate=RATE,
+    )
     failures = [strictly(ListenV1ConfigureFailure, f) for f in session.of("ConfigureFailure")]
     assert [f.code for f in failures] == [
-        "CONFIGURE_KEYTERMS_NOT_SUPPORTED", "CONFIGURE_INVALID", "CONFIGURE_KEYTERMS_NOT_SUPPORTED",
-    ]  # fmt: skip
+        "CONFIGURE_KEYTERMS_NOT_SUPPORTED",
+        "CONFIGURE_INVALID",
+        "CONFIGURE_KEYTERMS_NOT_SUPPORTED",
+    ]
     assert all(f.description for f in failures) and "diarize_speakers" in failures[1].description
     assert not session.of("ConfigureSuccess")
     assert {"one", "two", "three"} <= set(_said(session))  # transcribed, with the options it began with
@@ -83,9 +101,12 @@ def test_refused_configure_changes_nothing_and_the_stream_goes_on(client):
 
 def test_keyterm_limit_on_a_nova_3_stream(client):
     session = live.stream(
-        client, [live.configure(keyterms=["word"] * 501), live.sleep(0.3), live.CLOSE],
-        model="nova-3", encoding="linear16", sample_rate=RATE,
-    )  # fmt: skip
+        client,
+        [live.configure(keyterms=["word"] * 501), live.sleep(0.3), live.CLOSE],
+        model="nova-3",
+        encoding="linear16",
+        sample_rate=RATE,
+    )
     [failure] = [strictly(ListenV1ConfigureFailure, f) for f in session.of("ConfigureFailure")]
     assert failure.code == "CONFIGURE_KEYTERM_LIMIT_EXCEEDED"
 
@@ -93,8 +114,13 @@ def test_keyterm_limit_on_a_nova_3_stream(client):
 def test_configure_rules():
     """What the SDK's own types cannot send (they coerce): malformed fields are refused, nothing changes."""
     options = ListenOptions.parse([("model", "nova-3"), ("keyterm", "Acme")])
-    for message in ({"features": {"numerals": "yes"}}, {"features": ["numerals"]}, {"keyterms": "Acme"},
-                    {"keyterms": [""]}, {"features": {"interim_results": True}}):  # fmt: skip
+    for message in (
+        {"features": {"numerals": "yes"}},
+        {"features": ["numerals"]},
+        {"keyterms": "Acme"},
+        {"keyterms": [""]},
+        {"features": {"interim_results": True}},
+    ):
         with pytest.raises(ConfigureRefused) as refused:
             configured(options, message)
         assert refused.value.code == "CONFIGURE_INVALID", message

@@ -32,7 +32,10 @@ def test_transcribe_url_follows_redirects(client, files):
         ("/missing.wav", "The remote server hosting the media returned a client error: 404."),
         ("/broken", "The remote server hosting the media returned a server error: 500."),
         ("/loop", "The remote server hosting the media returned too many redirects."),
-        ("/no-location", "The remote server hosting the media failed to include a `location` header in its redirect response."),
+        (
+            "/no-location",
+            "The remote server hosting the media failed to include a `location` header in its redirect response.",
+        ),
     ],
 )
 def test_remote_errors(client, files, path, message):
@@ -52,7 +55,9 @@ def test_only_http_urls(server, url):
 
 def test_unreachable_host(server):
     r = httpx.post(
-        f"{server.url}/v1/listen", json={"url": "http://127.0.0.1:9/x.wav"}, headers={"Authorization": f"Token {server.key}"}
+        f"{server.url}/v1/listen",
+        json={"url": "http://127.0.0.1:9/x.wav"},
+        headers={"Authorization": f"Token {server.key}"},
     )
     assert r.status_code == 400
     assert r.json()["err_msg"] == "The remote server hosting the media failed to return valid data."

@@ -59,7 +59,10 @@ def test_all_features_through_the_sdk(client):
 
 
 def test_sentiment_tells_positive_from_negative(client):
-    text = "I absolutely love this new phone, it is wonderful! The delivery was late and the box was broken, which is terrible."
+    text = (
+        "I absolutely love this new phone, it is wonderful! "
+        "The delivery was late and the box was broken, which is terrible."
+    )
     r = client.read.v1.text.analyze(request={"text": text}, sentiment=True)
     first, second = r.results.sentiments.segments
     assert (first.sentiment, second.sentiment) == ("positive", "negative")
@@ -71,21 +74,33 @@ def test_sentiment_tells_positive_from_negative(client):
 def test_custom_topics_and_intents_strict_and_extended(client):
     text = "I'd like to cancel my subscription. Also my invoice shows the wrong billing address."
     strict = client.read.v1.text.analyze(
-        request={"text": text}, topics=True, custom_topic=["billing address", "weather"], custom_topic_mode="strict",
-        intents=True, custom_intent=["Cancel subscription"], custom_intent_mode="strict",
-    )  # fmt: skip
+        request={"text": text},
+        topics=True,
+        custom_topic=["billing address", "weather"],
+        custom_topic_mode="strict",
+        intents=True,
+        custom_intent=["Cancel subscription"],
+        custom_intent_mode="strict",
+    )
     topics = [t.topic for seg in strict.results.topics.segments for t in seg.topics]
     assert topics == ["billing address"]
     # Topic segments gather sentences up to about 25 words: here, the whole text.
     assert (strict.results.topics.segments[0].start_word, strict.results.topics.segments[0].end_word) == (0, 13)
     assert [i.intent for seg in strict.results.intents.segments for i in seg.intents] == ["Cancel subscription"]
-    extended = client.read.v1.text.analyze(request={"text": text}, topics=True, custom_topic=["weather", "subscription"])
+    extended = client.read.v1.text.analyze(
+        request={"text": text}, topics=True, custom_topic=["weather", "subscription"]
+    )
     topics = [t.topic.lower() for seg in extended.results.topics.segments for t in seg.topics]
     assert "subscription" in topics and "weather" not in topics and len(topics) > 1, topics
 
 
 def test_text_plain_body_and_url(server, files):
-    r = post(server, content="What a fantastic day!".encode(), headers={"Content-Type": "text/plain"}, params={"sentiment": "true"})
+    r = post(
+        server,
+        content=b"What a fantastic day!",
+        headers={"Content-Type": "text/plain"},
+        params={"sentiment": "true"},
+    )
     assert r.status_code == 200 and r.json()["results"]["sentiments"]["average"]["sentiment"] == "positive"
     r = post(server, json={"url": f"{files.url}/audio/manifest.json"}, params={"topics": "true"})
     assert r.status_code == 200, r.text
@@ -102,7 +117,11 @@ def test_text_plain_body_and_url(server, files):
         (dict(json={"text": "   "}), 400, "Bad Request"),
         (dict(json={"text": "a", "url": "http://example.com/x.txt"}), 400, "PAYLOAD_ERROR"),
         (dict(content=b"{not json", headers={"Content-Type": "application/json"}), 400, "PAYLOAD_ERROR"),
-        (dict(content=b"text", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415, "UNSUPPORTED_MEDIA_TYPE"),
+        (
+            dict(content=b"text", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
         (dict(json={"text": "hi"}, params={"sentiment": "maybe"}), 400, "INVALID_QUERY_PARAMETER"),
         (dict(json={"text": "hi"}, params={"custom_topic_mode": "loose"}), 400, "INVALID_QUERY_PARAMETER"),
         (dict(json={"text": "Hola."}, params={"summarize": "true", "language": "es"}), 400, "Bad Request"),
@@ -180,7 +199,9 @@ def test_sdk_error_for_empty_text(client):
 def test_callback_delivers_the_result(server, client):
     receiver = CallbackReceiver()
     try:
-        accepted = client.read.v1.text.analyze(request={"text": "Thanks, this is great!"}, sentiment=True, callback=receiver.url)
+        accepted = client.read.v1.text.analyze(
+            request={"text": "Thanks, this is great!"}, sentiment=True, callback=receiver.url
+        )
         (delivered,) = receiver.wait_for(1)
         body = delivered["body"]
         # The SDK parses `{"request_id"}` as a ReadV1Response whose fields are all empty; the id is an extra.

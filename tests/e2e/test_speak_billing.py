@@ -22,9 +22,13 @@ def tts_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tts")
     db = TempDatabase(tmp)
     srv = start_server(
-        tmp, db, OPENGRAM_TTS_PRICES=f'{{"aura-2": {TTS_PRICE}, "*": 1.0}}', OPENGRAM_CALLBACK_BACKOFF_S="0.2",
-        OPENGRAM_CALLBACK_BACKOFF_MAX_S="0.5", OPENGRAM_SPEAK_IDLE_TIMEOUT_S="1",
-    )  # fmt: skip
+        tmp,
+        db,
+        OPENGRAM_TTS_PRICES=f'{{"aura-2": {TTS_PRICE}, "*": 1.0}}',
+        OPENGRAM_CALLBACK_BACKOFF_S="0.2",
+        OPENGRAM_CALLBACK_BACKOFF_MAX_S="0.5",
+        OPENGRAM_SPEAK_IDLE_TIMEOUT_S="1",
+    )
     yield srv
     srv.stop()
     db.drop()
@@ -91,7 +95,11 @@ def test_callback_audio_outlives_a_restart(tmp_path):
     it delivers the same audio after the next start."""
     receiver = CallbackReceiver(fail_first=1000)
     db = TempDatabase(tmp_path)
-    env = {"OPENGRAM_DATA_DIR": str(tmp_path / "data"), "OPENGRAM_CALLBACK_BACKOFF_S": "0.2", "OPENGRAM_CALLBACK_BACKOFF_MAX_S": "0.5"}
+    env = {
+        "OPENGRAM_DATA_DIR": str(tmp_path / "data"),
+        "OPENGRAM_CALLBACK_BACKOFF_S": "0.2",
+        "OPENGRAM_CALLBACK_BACKOFF_MAX_S": "0.5",
+    }
     srv = start_server(tmp_path, db, **env)
     try:
         r = speak(srv, SHORT, callback=receiver.url, encoding="linear16", sample_rate=16000)

@@ -97,16 +97,23 @@ def test_audio_streams_while_it_is_synthesised_and_leaves_room_for_stt(server):
     arrivals, listened = [], None
     with ThreadPoolExecutor(1) as pool:
         with httpx.stream(
-            "POST", f"{server.url}/v1/speak", params={"encoding": "linear16", "container": "none", "sample_rate": 16000},
-            json={"text": LONG}, headers=auth, timeout=60,
-        ) as r:  # fmt: skip
+            "POST",
+            f"{server.url}/v1/speak",
+            params={"encoding": "linear16", "container": "none", "sample_rate": 16000},
+            json={"text": LONG},
+            headers=auth,
+            timeout=60,
+        ) as r:
             for chunk in r.iter_raw():
                 if chunk:
                     arrivals.append((time.perf_counter() - started, len(chunk)))
                 if listened is None:
-                    listen = lambda: httpx.post(
-                        f"{server.url}/v1/listen", content=audio.read("cards_001.wav"), headers=auth, timeout=60
-                    )  # noqa: E731
+
+                    def listen():
+                        return httpx.post(
+                            f"{server.url}/v1/listen", content=audio.read("cards_001.wav"), headers=auth, timeout=60
+                        )
+
                     listened = pool.submit(lambda: (listen().status_code, time.perf_counter() - started))
         status, listen_done = listened.result()
     total_audio = sum(n for _, n in arrivals) / 2 / 16000
@@ -155,7 +162,8 @@ def test_models_list_aura_voices(client):
             "application/json",
             400,
             "INVALID_QUERY_PARAMETER",
-            "Failed to deserialize query parameters: unknown variant `wma`, expected one of `linear16`, `mulaw`, `alaw`, `mp3`, `opus`, `flac`, `aac`",
+            "Failed to deserialize query parameters: unknown variant `wma`, expected one of "
+            "`linear16`, `mulaw`, `alaw`, `mp3`, `opus`, `flac`, `aac`",
         ),
         (
             {"encoding": "mp3", "container": "wav"},
@@ -322,7 +330,9 @@ def test_speed_changes_the_duration(client):
         return decode(b"".join(client.speak.v1.audio.generate(text=text, encoding="linear16", speed=speed))).duration
 
     def socket(speed: float) -> float:
-        with client.speak.v1.connect(model="aura-2-thalia-en", encoding="linear16", sample_rate=16000, speed=speed) as conn:
+        with client.speak.v1.connect(
+            model="aura-2-thalia-en", encoding="linear16", sample_rate=16000, speed=speed
+        ) as conn:
             conn.send_text(SpeakV1Text(text=text))
             conn.send_flush()
             data = bytearray()

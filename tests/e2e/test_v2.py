@@ -50,7 +50,9 @@ def listen(server, auth: dict, params=None, **kw) -> httpx.Response:
 
 
 def test_listen_answers_in_the_v2_shape(server, tenant, pair):
-    r = listen(server, basic(*pair), {"punctuate": "true", "search": "clubs", "utterances": "true", "smart_format": "true"})
+    r = listen(
+        server, basic(*pair), {"punctuate": "true", "search": "clubs", "utterances": "true", "smart_format": "true"}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) == {"metadata", "results"}
@@ -87,9 +89,12 @@ def test_ner_writes_spelled_strings_as_one_word(server, pair):
     """Seed 003's `ner`: whitespace goes from between the characters of a spelled string. Speech made by our
     own /v1/speak, since the corpus spells nothing."""
     spoken = httpx.post(
-        f"{server.url}/v1/speak", params={"encoding": "linear16", "container": "wav"},
-        json={"text": "Please spell it: X, Y, Z, 4, 5."}, headers=token(server.key), timeout=60,
-    ).content  # fmt: skip
+        f"{server.url}/v1/speak",
+        params={"encoding": "linear16", "container": "wav"},
+        json={"text": "Please spell it: X, Y, Z, 4, 5."},
+        headers=token(server.key),
+        timeout=60,
+    ).content
     r = listen(server, basic(*pair), {"ner": "true"}, content=spoken)
     assert r.status_code == 200, r.text
     words = [w["word"] for w in r.json()["results"]["channels"][0]["alternatives"][0]["words"]]
@@ -139,21 +144,25 @@ def test_keys_list_create_delete(server, tenant, pair):
     r = httpx.request("DELETE", f"{server.url}/v2/keys", json={"key": tenant.key_ids["admin"]}, headers=auth)
     assert r.status_code == 404 and r.json()["err_msg"] == "The specified resource was not found."
 
-    r = httpx.request("DELETE", f"{server.url}/v2/keys", json={"key": second["key"], "project": tenant.project_id}, headers=auth)
+    r = httpx.request(
+        "DELETE", f"{server.url}/v2/keys", json={"key": second["key"], "project": tenant.project_id}, headers=auth
+    )
     assert r.status_code == 204 and r.content == b""
     assert listen(server, basic(second["key"], second["secret"])).status_code == 401
     assert httpx.delete(f"{server.url}/v2/keys/{second['key']}", headers=auth).status_code == 404
     # An admin's v1 key reaches every key of the project.
-    assert {k["key"] for k in httpx.get(f"{server.url}/v2/keys", headers=token(tenant.keys["admin"])).json()["keys"]} >= {
-        pair[0], tenant.key_ids["owner"]
-    }
+    assert {
+        k["key"] for k in httpx.get(f"{server.url}/v2/keys", headers=token(tenant.keys["admin"])).json()["keys"]
+    } >= {pair[0], tenant.key_ids["owner"]}
 
 
 def test_keys_bad_bodies(server, pair):
     auth = basic(*pair)
     r = httpx.post(f"{server.url}/v2/keys", json={}, headers=auth)
     assert r.status_code == 400 and "label" in r.json()["details"]
-    r = httpx.request("DELETE", f"{server.url}/v2/keys", content=b"{", headers={**auth, "Content-Type": "application/json"})
+    r = httpx.request(
+        "DELETE", f"{server.url}/v2/keys", content=b"{", headers={**auth, "Content-Type": "application/json"}
+    )
     assert r.status_code == 400
 
 
@@ -203,7 +212,8 @@ def test_stream_in_the_v2_shape(server, tenant, pair):
     assert summary["duration"] == pytest.approx(3.5, abs=0.05) and summary["channels"] == 1
     assert results and all(
         set(r) == {"channel_index", "duration", "start", "is_final", "speech_final", "channel", "metadata"}
-        and r["metadata"] == {"request_id": summary["request_id"]} and r["channel_index"] == [0, 1]
+        and r["metadata"] == {"request_id": summary["request_id"]}
+        and r["channel_index"] == [0, 1]
         for r in results
     )
     assert any(not r["is_final"] for r in results)  # v2 sent interim results unless told not to
@@ -217,7 +227,9 @@ def test_stream_in_the_v2_shape(server, tenant, pair):
 
 
 def test_stream_without_interims_and_bad_credentials(server, pair):
-    messages, _ = stream_v2(server, basic(*pair), "encoding=linear16&sample_rate=16000&interim_results=false", "/v2/listen")
+    messages, _ = stream_v2(
+        server, basic(*pair), "encoding=linear16&sample_rate=16000&interim_results=false", "/v2/listen"
+    )
     assert all(m["is_final"] for m in messages[:-1])
     with pytest.raises(InvalidStatus) as refused:
         connect(f"{server.ws_url}/v2?encoding=linear16&sample_rate=16000", additional_headers=basic(pair[0], "wrong"))

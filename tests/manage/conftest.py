@@ -31,7 +31,9 @@ def api_error(call) -> ApiError:
 def listen_status(server, key: str, scheme: str = "Token") -> int:
     """POST /v1/listen with a one-second clip; the status says whether the credential works."""
     r = httpx.post(
-        f"{server.url}/v1/listen", content=audio.read("cards_001.wav"),
-        headers={"Authorization": f"{scheme} {key}"}, timeout=60,
-    )  # fmt: skip
+        f"{server.url}/v1/listen",
+        content=audio.read("cards_001.wav"),
+        headers={"Authorization": f"{scheme} {key}"},
+        timeout=60,
+    )
     return r.status_code

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from opengram.accounts.models import RequestLog
 
 
 def row(project_id: str, created: datetime, **fields) -> RequestLog:
     defaults = dict(
-        request_id=str(uuid.uuid4()), project_id=project_id, api_key_id=None, path="/v1/listen", endpoint="listen",
-        method="sync", deployment="self-hosted", created=created, completed=created, code=200, duration=60.0,
-        channels=1, streams=1, model="nova-3", models=["m-uuid-1"], features=[], tags=[], config={}, usd=0.0,
-    )  # fmt: skip
+        request_id=str(uuid.uuid4()),
+        project_id=project_id,
+        api_key_id=None,
+        path="/v1/listen",
+        endpoint="listen",
+        method="sync",
+        deployment="self-hosted",
+        created=created,
+        completed=created,
+        code=200,
+        duration=60.0,
+        channels=1,
+        streams=1,
+        model="nova-3",
+        models=["m-uuid-1"],
+        features=[],
+        tags=[],
+        config={},
+        usd=0.0,
+    )
     defaults.update(fields)
     return RequestLog(**defaults)
 
@@ -26,4 +42,4 @@ def insert(db, rows: list[RequestLog]) -> None:
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)

@@ -16,7 +16,9 @@ from tests.tenants import add_key
 
 
 def token_client(server, token: str) -> DeepgramClient:
-    env = DeepgramClientEnvironment(base=server.url, production=server.ws_url, agent=server.ws_url, agent_rest=server.url)
+    env = DeepgramClientEnvironment(
+        base=server.url, production=server.ws_url, agent=server.ws_url, agent_rest=server.url
+    )
     return DeepgramClient(access_token=token, environment=env)
 
 
@@ -96,5 +98,7 @@ def test_token_self_check(server, tenant, as_role):
 
 def test_keys_without_usage_write_cannot_transcribe(server, tenant):
     reader = add_key(server.db, tenant, "admin", ["usage:read"])
-    r = httpx.post(f"{server.url}/v1/listen", content=audio.read("cards_001.wav"), headers={"Authorization": f"Token {reader}"})
+    r = httpx.post(
+        f"{server.url}/v1/listen", content=audio.read("cards_001.wav"), headers={"Authorization": f"Token {reader}"}
+    )
     assert r.status_code == 401 and r.json()["err_code"] == "INSUFFICIENT_PERMISSIONS"

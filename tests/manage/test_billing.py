@@ -48,9 +48,12 @@ def set_project(db, project_id: str, **values) -> None:
 
 def transcribe(server, key: str, name: str = "cards_001.wav", **params) -> httpx.Response:
     return httpx.post(
-        f"{server.url}/v1/listen", params=params, content=audio.read(name),
-        headers={"Authorization": f"Token {key}"}, timeout=120,
-    )  # fmt: skip
+        f"{server.url}/v1/listen",
+        params=params,
+        content=audio.read(name),
+        headers={"Authorization": f"Token {key}"},
+        timeout=120,
+    )
 
 
 def test_requests_draw_the_balance_down(priced):
@@ -58,7 +61,9 @@ def test_requests_draw_the_balance_down(priced):
     order_id, balance_id = credit(priced.db, tenant.project_id, 10.0)
     admin = sdk_client(priced, tenant.keys["admin"])
     balances = admin.manage.v1.projects.billing.balances.list(tenant.project_id).balances
-    assert [(b.balance_id, b.amount, b.units, b.purchase_order_id) for b in balances] == [(balance_id, 10.0, "usd", order_id)]
+    assert [(b.balance_id, b.amount, b.units, b.purchase_order_id) for b in balances] == [
+        (balance_id, 10.0, "usd", order_id)
+    ]
     assert balances[0].dict()["purchase"] == order_id  # older clients' name
 
     r = transcribe(priced, tenant.keys["member"], model="nova-3")
@@ -78,7 +83,9 @@ def test_requests_draw_the_balance_down(priced):
 
     breakdown = admin.manage.v1.projects.billing.breakdown.list(tenant.project_id, grouping=["line_item"])
     dollars = {r.grouping.line_item: r.dollars for r in breakdown.results}
-    assert dollars == pytest.approx({"prerecorded::nova-3": 0.5 * seconds / 60, "prerecorded::nova-2-phonecall": 1.5 * seconds / 60}, abs=1e-5)
+    assert dollars == pytest.approx(
+        {"prerecorded::nova-3": 0.5 * seconds / 60, "prerecorded::nova-2-phonecall": 1.5 * seconds / 60}, abs=1e-5
+    )
     only = admin.manage.v1.projects.billing.breakdown.list(tenant.project_id, line_item="prerecorded::nova-3")
     assert sum(r.dollars for r in only.results) == pytest.approx(0.5 * seconds / 60, abs=1e-5)
     by_key = admin.manage.v1.projects.billing.breakdown.list(tenant.project_id, grouping=["accessor", "line_item"])
@@ -90,7 +97,9 @@ def test_requests_draw_the_balance_down(priced):
 
     err = api_error(lambda: admin.manage.v1.projects.billing.balances.get(tenant.project_id, "no-such-balance"))
     assert err.status_code == 404
-    err = api_error(lambda: sdk_client(priced, tenant.keys["member"]).manage.v1.projects.billing.balances.list(tenant.project_id))
+    err = api_error(
+        lambda: sdk_client(priced, tenant.keys["member"]).manage.v1.projects.billing.balances.list(tenant.project_id)
+    )
     assert err.status_code == 401  # billing is for admins and owners
 
 

@@ -11,7 +11,9 @@ from tests.manage.conftest import api_error, listen_status
 
 
 def opengram(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "opengram", *args], capture_output=True, text=True, timeout=120, check=check)
+    return subprocess.run(
+        [sys.executable, "-m", "opengram", *args], capture_output=True, text=True, timeout=120, check=check
+    )
 
 
 def test_send_list_delete(tenant, as_role):
@@ -21,7 +23,10 @@ def test_send_list_delete(tenant, as_role):
     assert "new.person@example.com" in sent.message and len(sent.dict()["token"]) > 20
     invites.create(pid, email="second@example.com", scope="admin")
     listed = invites.list(pid).invites
-    assert [(i.email, i.scope) for i in listed] == [("new.person@example.com", "member"), ("second@example.com", "admin")]
+    assert [(i.email, i.scope) for i in listed] == [
+        ("new.person@example.com", "member"),
+        ("second@example.com", "admin"),
+    ]
     # Inviting again replaces the invitation.
     invites.create(pid, email="second@example.com", scope="member")
     assert [(i.email, i.scope) for i in invites.list(pid).invites][-1] == ("second@example.com", "member")

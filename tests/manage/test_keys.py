@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -68,7 +68,9 @@ def test_members_see_only_their_own_keys(server, tenant, as_role):
 
 def test_deleted_key_fails_at_once(server, tenant, as_role):
     owner = as_role("owner")
-    created = owner.manage.v1.projects.keys.create(tenant.project_id, request={"comment": "doomed", "scopes": ["member"]})
+    created = owner.manage.v1.projects.keys.create(
+        tenant.project_id, request={"comment": "doomed", "scopes": ["member"]}
+    )
     assert listen_status(server, created.key) == 200
     assert owner.manage.v1.projects.keys.delete(tenant.project_id, created.api_key_id).message == (
         "Successfully deleted the API key!"
@@ -76,7 +78,9 @@ def test_deleted_key_fails_at_once(server, tenant, as_role):
     assert listen_status(server, created.key) == 401
     err = api_error(lambda: sdk_client(server, created.key).manage.v1.projects.list())
     assert err.status_code == 401 and err.body["err_code"] == "INVALID_AUTH"
-    assert created.api_key_id not in [k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id).api_keys]
+    assert created.api_key_id not in [
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id).api_keys
+    ]
     err = api_error(lambda: owner.manage.v1.projects.keys.get(tenant.project_id, created.api_key_id))
     assert err.status_code == 404
 
@@ -87,10 +91,10 @@ def test_expiration_date_and_time_to_live(server, tenant, as_role):
         tenant.project_id,
         request={"comment": "past", "scopes": ["member"], "expiration_date": "2020-01-01T00:00:00Z"},
     )
-    assert past.expiration_date == datetime(2020, 1, 1, tzinfo=timezone.utc)  # the SDK parses it
+    assert past.expiration_date == datetime(2020, 1, 1, tzinfo=UTC)  # the SDK parses it
     assert listen_status(server, past.key) == 401
 
-    future = datetime.now(timezone.utc) + timedelta(days=30)
+    future = datetime.now(UTC) + timedelta(days=30)
     later = owner.manage.v1.projects.keys.create(
         tenant.project_id,
         request={"comment": "later", "scopes": ["member"], "expiration_date": future.isoformat()},
@@ -99,18 +103,24 @@ def test_expiration_date_and_time_to_live(server, tenant, as_role):
         tenant.project_id, request={"comment": "short", "scopes": ["member"], "time_to_live_in_seconds": 2}
     )
     expires = short.expiration_date
-    assert timedelta(seconds=0) < expires - datetime.now(timezone.utc) <= timedelta(seconds=3)
+    assert timedelta(seconds=0) < expires - datetime.now(UTC) <= timedelta(seconds=3)
     assert listen_status(server, short.key) == 200
     assert listen_status(server, later.key) == 200
 
-    active = {k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="active").api_keys}
-    expired = {k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys}
+    active = {
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="active").api_keys
+    }
+    expired = {
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys
+    }
     assert later.api_key_id in active and past.api_key_id in expired and past.api_key_id not in active
 
     # `expiration_date` is shown to the second; the key lapses within the second after it.
-    time.sleep(max(0.0, (expires - datetime.now(timezone.utc)).total_seconds()) + 1.1)
+    time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 1.1)
     assert listen_status(server, short.key) == 401
-    expired = {k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys}
+    expired = {
+        k.api_key.api_key_id for k in owner.manage.v1.projects.keys.list(tenant.project_id, status="expired").api_keys
+    }
     assert short.api_key_id in expired
 
 
@@ -123,7 +133,12 @@ def test_create_refuses_bad_requests(tenant, as_role):
     assert err.body["details"] == "Json deserialize error: missing field `comment`"
     err = api_error(lambda: owner.manage.v1.projects.keys.create(pid, request={"comment": "x", "scopes": ["wizard"]}))
     assert err.status_code == 400 and "wizard" in err.body["details"]
-    both = {"comment": "x", "scopes": ["member"], "expiration_date": "2030-01-01T00:00:00Z", "time_to_live_in_seconds": 60}
+    both = {
+        "comment": "x",
+        "scopes": ["member"],
+        "expiration_date": "2030-01-01T00:00:00Z",
+        "time_to_live_in_seconds": 60,
+    }
     err = api_error(lambda: owner.manage.v1.projects.keys.create(pid, request=both))
     assert err.status_code == 400 and err.body["category"] == "INVALID_REQUEST"
 
@@ -132,7 +147,7 @@ def test_a_key_never_exceeds_its_maker(tenant, as_role):
     # An admin may not mint an owner key, nor a member an admin key.
     for role, too_much in (("admin", "owner"), ("member", "admin")):
         err = api_error(
-            lambda: as_role(role).manage.v1.projects.keys.create(
+            lambda role=role, too_much=too_much: as_role(role).manage.v1.projects.keys.create(
                 tenant.project_id, request={"comment": "x", "scopes": [too_much]}
             )
         )

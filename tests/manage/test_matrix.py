@@ -96,7 +96,9 @@ def calls(pid: str, model_id: str) -> dict:
         "members.scopes.get": lambda c: m(c).projects.members.scopes.list(pid, NOBODY),
         "members.scopes.update": lambda c: m(c).projects.members.scopes.update(pid, NOBODY, scope="member"),
         "invites.list": lambda c: m(c).projects.members.invites.list(pid),
-        "invites.create": lambda c: m(c).projects.members.invites.create(pid, email="matrix@example.com", scope="member"),
+        "invites.create": lambda c: m(c).projects.members.invites.create(
+            pid, email="matrix@example.com", scope="member"
+        ),
         "invites.delete": lambda c: m(c).projects.members.invites.delete(pid, "nobody@example.com"),
         "requests.list": lambda c: m(c).projects.requests.list(pid),
         "requests.get": lambda c: m(c).projects.requests.get(pid, NOBODY),
@@ -159,7 +161,9 @@ def test_role_by_endpoint_matrix(server):
     for endpoint, call in table.items():
         if call is None:
             continue
-        got[endpoint] = {who for who in PRINCIPALS if not refused(endpoint, lambda: call(clients[who]))}
+        got[endpoint] = {
+            who for who in PRINCIPALS if not refused(endpoint, lambda call=call, who=who: call(clients[who]))
+        }
     for endpoint, allowed in got.items():
         assert allowed == EXPECTED[endpoint], endpoint
 
@@ -171,7 +175,11 @@ def test_destructive_project_endpoints(server, endpoint):
         tenant = make_tenant(server.db, "Doomed")
         keys = principals(server, tenant)
         client = sdk_client(server, keys[who]).manage.v1.projects
-        call = (lambda: client.delete(tenant.project_id)) if endpoint == "projects.delete" else (lambda: client.leave(tenant.project_id))
+        call = (
+            (lambda client=client, tenant=tenant: client.delete(tenant.project_id))
+            if endpoint == "projects.delete"
+            else (lambda client=client, tenant=tenant: client.leave(tenant.project_id))
+        )
         if not refused(endpoint, call):
             allowed.add(who)
     assert allowed == EXPECTED[endpoint]

@@ -6,12 +6,10 @@ import shutil
 
 import httpx
 import pytest
-
 from deepgram.types import GetModelV1ResponseBatch, GetModelV1ResponseMetadata, ListModelsV1Response
 
 from tests.manage.conftest import api_error
 from tests.wire import strictly
-
 
 DEEPGRAM_NAMES = (
     "nova-3", "nova-3-general", "nova-3-medical", "nova-2", "nova-2-phonecall", "nova", "enhanced", "enhanced-meeting",

@@ -22,9 +22,10 @@ def test_update_project(tenant, as_role):
 
 def test_update_refuses_bad_json(server, tenant):
     r = httpx.patch(
-        f"{server.url}/v1/projects/{tenant.project_id}", content=b'{"name": ',
+        f"{server.url}/v1/projects/{tenant.project_id}",
+        content=b'{"name": ',
         headers={"Authorization": f"Token {tenant.keys['owner']}", "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     assert r.status_code == 400
     body = r.json()
     assert body["category"] == "INVALID_JSON" and body["message"] == "Invalid JSON submitted."
@@ -86,7 +87,11 @@ def test_scope_update_refusals(tenant, as_role):
     # An admin cannot make anyone owner, nor touch an owner.
     admin = as_role("admin")
     for target, scope in (("member", "owner"), ("owner", "member")):
-        err = api_error(lambda: admin.manage.v1.projects.members.scopes.update(pid, tenant.members[target], scope=scope))
+        err = api_error(
+            lambda target=target, scope=scope: admin.manage.v1.projects.members.scopes.update(
+                pid, tenant.members[target], scope=scope
+            )
+        )
         assert err.status_code == 401 and err.body["err_code"] == "INSUFFICIENT_PERMISSIONS"
     # The only owner cannot step down.
     err = api_error(

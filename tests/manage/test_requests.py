@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -21,10 +21,19 @@ def logged(server):
     pid, admin, member = tenant.project_id, tenant.key_ids["admin"], tenant.key_ids["member"]
     rows = []
     for i in range(20):  # 2024-03-01 10:00 .. 11:35, every 5 minutes, newest last
-        rows.append(row(pid, utc(2024, 3, 1, 10, 0) + timedelta(minutes=5 * i), api_key_id=admin, request_id=f"00000000-0000-4000-8000-{i:012d}"))
+        rows.append(
+            row(
+                pid,
+                utc(2024, 3, 1, 10, 0) + timedelta(minutes=5 * i),
+                api_key_id=admin,
+                request_id=f"00000000-0000-4000-8000-{i:012d}",
+            )
+        )
     rows.append(row(pid, utc(2024, 3, 2, 8, 0), api_key_id=member, method="async", callback="https://example.com/hook"))
     rows.append(row(pid, utc(2024, 3, 2, 9, 0), api_key_id=member, method="streaming", code=400, message="bad audio"))
-    rows.append(row(pid, utc(2024, 3, 2, 23, 30), endpoint="speak", path="/v1/speak", model="aura-2-thalia-en", characters=120))
+    rows.append(
+        row(pid, utc(2024, 3, 2, 23, 30), endpoint="speak", path="/v1/speak", model="aura-2-thalia-en", characters=120)
+    )
     rows.append(row(pid, utc(2024, 3, 3, 0, 30), endpoint="read", path="/v1/read", deployment="hosted"))
     rows.append(row(pid, utc(2024, 3, 3, 12, 0), code=429))
     insert(server.db, rows)
@@ -63,7 +72,11 @@ def test_pages_walk_everything_once(logged, server):
 @pytest.mark.parametrize("limit", [0, 1001, 2.5])
 def test_limit_bounds(logged, server, limit):
     tenant, _ = logged
-    err = api_error(lambda: sdk_client(server, tenant.keys["admin"]).manage.v1.projects.requests.list(tenant.project_id, limit=limit))
+    err = api_error(
+        lambda: sdk_client(server, tenant.keys["admin"]).manage.v1.projects.requests.list(
+            tenant.project_id, limit=limit
+        )
+    )
     assert err.status_code == 400 and err.body["err_code"] == "INVALID_QUERY_PARAMETER"
 
 
@@ -96,7 +109,7 @@ def test_sdk_datetimes(logged, server):
     tenant, _ = logged
     client = sdk_client(server, tenant.keys["admin"])
     got = client.manage.v1.projects.requests.list(
-        tenant.project_id, start=utc(2024, 3, 2), end=datetime(2024, 3, 2, 23, 59, 59, tzinfo=timezone.utc), limit=100
+        tenant.project_id, start=utc(2024, 3, 2), end=datetime(2024, 3, 2, 23, 59, 59, tzinfo=UTC), limit=100
     )
     assert len(got.requests) == 3
 
@@ -131,7 +144,9 @@ def test_get_one_request_both_shapes(logged, server):
     assert flat["response"]["details"]["method"] == "async" and flat["response"]["code"] == 200
     failed = client.manage.v1.projects.requests.get(tenant.project_id, rows[21].request_id).dict()
     assert failed["code"] == 400 and failed["response"]["message"] == "bad audio"
-    err = api_error(lambda: client.manage.v1.projects.requests.get(tenant.project_id, "00000000-0000-0000-0000-000000000000"))
+    err = api_error(
+        lambda: client.manage.v1.projects.requests.get(tenant.project_id, "00000000-0000-0000-0000-000000000000")
+    )
     assert err.status_code == 404
 
 
@@ -150,7 +165,9 @@ def test_listen_requests_are_logged_in_full(server, tenant, as_role):
     assert details["config"]["model"] == "nova-3" and details["models"] == list(done.metadata.models)
     # A failed request is logged with its status too.
     r = httpx.post(
-        f"{server.url}/v1/listen", content=b"not audio at all", headers={"Authorization": f"Token {tenant.keys['member']}"}
+        f"{server.url}/v1/listen",
+        content=b"not audio at all",
+        headers={"Authorization": f"Token {tenant.keys['member']}"},
     )
     assert r.status_code == 400
     failed = as_role("admin").manage.v1.projects.requests.list(tenant.project_id, status="failed").requests

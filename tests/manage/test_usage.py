@@ -18,10 +18,10 @@ def usage(server):
         # 2024-05-01: three listens (one stereo), one failed listen that counts for nothing.
         row(pid, utc(2024, 5, 1, 9, 0), api_key_id=admin, duration=1800.0, features=["punctuate", "diarize"],
             tags=["team:a"], config={"punctuate": True, "diarize": True}),
-        row(pid, utc(2024, 5, 1, 9, 30), api_key_id=admin, duration=900.0, channels=2, features=["diarize", "punctuate"],
-            tags=["team:a"], config={"language": "fr"}),
-        row(pid, utc(2024, 5, 1, 14, 0), api_key_id=member, duration=360.0, method="streaming", features=["smart_format"],
-            tags=["team:b"], model="nova-2", models=["m-uuid-2"]),
+        row(pid, utc(2024, 5, 1, 9, 30), api_key_id=admin, duration=900.0, channels=2,
+            features=["diarize", "punctuate"], tags=["team:a"], config={"language": "fr"}),
+        row(pid, utc(2024, 5, 1, 14, 0), api_key_id=member, duration=360.0, method="streaming",
+            features=["smart_format"], tags=["team:b"], model="nova-2", models=["m-uuid-2"]),
         row(pid, utc(2024, 5, 1, 15, 0), api_key_id=member, duration=500.0, code=400),
         # 2024-05-02: a TTS request and a read request.
         row(pid, utc(2024, 5, 2, 10, 0), endpoint="speak", path="/v1/speak", duration=0.0, characters=1234,
@@ -53,15 +53,21 @@ def test_summary_by_day(usage, server):
 def test_summary_resolutions(usage, server):
     url = f"{server.url}/v1/projects/{usage.project_id}/usage"
     auth = {"Authorization": f"Token {usage.keys['admin']}"}
-    months = httpx.get(url, params={"start": "2024-01-01", "end": "2024-12-31", "resolution": "month"}, headers=auth).json()
+    months = httpx.get(
+        url, params={"start": "2024-01-01", "end": "2024-12-31", "resolution": "month"}, headers=auth
+    ).json()
     assert months["resolution"] == {"units": "month", "amount": 1}
     assert [(r["start"], r["end"], r["requests"]) for r in months["results"]] == [
-        ("2024-05-01", "2024-05-31", 5), ("2024-06-01", "2024-06-30", 1),
-    ]  # fmt: skip
-    hours = httpx.get(url, params={"start": "2024-05-01", "end": "2024-05-01", "resolution": "hour"}, headers=auth).json()
+        ("2024-05-01", "2024-05-31", 5),
+        ("2024-06-01", "2024-06-30", 1),
+    ]
+    hours = httpx.get(
+        url, params={"start": "2024-05-01", "end": "2024-05-01", "resolution": "hour"}, headers=auth
+    ).json()
     assert [(r["start"], r["requests"]) for r in hours["results"]] == [
-        ("2024-05-01T09:00:00Z", 2), ("2024-05-01T14:00:00Z", 1),
-    ]  # fmt: skip
+        ("2024-05-01T09:00:00Z", 2),
+        ("2024-05-01T14:00:00Z", 1),
+    ]
 
 
 def test_summary_filters(usage, server):
@@ -100,7 +106,16 @@ def test_breakdown_required_fields_and_groupings(usage, server):
     pid = usage.project_id
     plain = breakdown.get(pid, start="2024-05-01", end="2024-05-31")
     assert plain.start == "2024-05-01" and plain.resolution.units == "day"
-    required = ("hours", "total_hours", "agent_hours", "tokens_in", "tokens_out", "tts_characters", "requests", "grouping")
+    required = (
+        "hours",
+        "total_hours",
+        "agent_hours",
+        "tokens_in",
+        "tokens_out",
+        "tts_characters",
+        "requests",
+        "grouping",
+    )
     for result in plain.dict()["results"]:
         assert all(result[name] is not None for name in required)
         assert result["grouping"]["accessor"] is None and result["grouping"]["start"] == result["grouping"]["end"]
@@ -112,7 +127,10 @@ def test_breakdown_required_fields_and_groupings(usage, server):
 
     by_features = breakdown.get(pid, start="2024-05-01", end="2024-05-01", grouping="feature_set")
     # ["punctuate","diarize"] and ["diarize","punctuate"] are one feature set.
-    assert {r.grouping.feature_set: r.requests for r in by_features.results} == {"diarize,punctuate": 2, "smart_format": 1}
+    assert {r.grouping.feature_set: r.requests for r in by_features.results} == {
+        "diarize,punctuate": 2,
+        "smart_format": 1,
+    }
 
     by_tags = breakdown.get(pid, start="2024-05-01", end="2024-05-01", grouping="tags")
     assert sorted((r.grouping.tags, r.requests) for r in by_tags.results) == [(["team:a"], 2), (["team:b"], 1)]
@@ -121,4 +139,7 @@ def test_breakdown_required_fields_and_groupings(usage, server):
     assert sorted((r.grouping.method, r.requests) for r in by_method.results) == [("streaming", 1), ("sync", 2)]
 
     by_models = breakdown.get(pid, start="2024-05-01", end="2024-05-01", grouping="models")
-    assert sorted((tuple(r.grouping.models), r.requests) for r in by_models.results) == [(("m-uuid-1",), 2), (("m-uuid-2",), 1)]
+    assert sorted((tuple(r.grouping.models), r.requests) for r in by_models.results) == [
+        (("m-uuid-1",), 2),
+        (("m-uuid-2",), 1),
+    ]

@@ -8,7 +8,9 @@ from websockets.sync.client import connect
 
 def handshake(server, headers=None, subprotocols=None) -> int:
     try:
-        with connect(f"{server.ws_url}/v1/listen", additional_headers=headers, subprotocols=subprotocols, open_timeout=10) as ws:
+        with connect(
+            f"{server.ws_url}/v1/listen", additional_headers=headers, subprotocols=subprotocols, open_timeout=10
+        ) as ws:
             ws.send('{"type": "CloseStream"}')
             return 101
     except InvalidStatus as err:

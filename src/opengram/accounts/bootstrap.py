@@ -18,7 +18,7 @@ async def bootstrap(
 ) -> tuple[Project, str] | None:
     """Create the first project and its owner's key if there is no project yet; returns them, or None if
     not empty."""
-    if (await session.scalar(select(func.count()).select_from(Project))) > 0:
+    if (await session.scalar(select(func.count()).select_from(Project)) or 0) > 0:
         return None
     owner = Member(email=OWNER_EMAIL, first_name="Owner")
     session.add(owner)

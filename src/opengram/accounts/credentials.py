@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengram.accounts.models import DistributionCredential, Member, utcnow
+from opengram.accounts.models import DistributionCredential, Member
+from opengram.store.orm import utcnow
 
 
 async def list_credentials(session: AsyncSession, project_id: str) -> list[tuple[DistributionCredential, Member]]:

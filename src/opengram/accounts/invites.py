@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts.keys import create_key, hash_secret
 from opengram.accounts.members import ensure_member, get_membership, normalize_email
-from opengram.accounts.models import ApiKey, Invite, Membership, Project, utcnow
+from opengram.accounts.models import ApiKey, Invite, Membership, Project
+from opengram.store.orm import utcnow
 
 INVITE_TTL = timedelta(days=14)
 

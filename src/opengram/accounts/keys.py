@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import scopes
-from opengram.accounts.models import ApiKey, Member, Membership, Project, utcnow
+from opengram.accounts.models import ApiKey, Member, Membership, Project
+from opengram.store.orm import utcnow
 
 
 def hash_secret(secret: str) -> str:
@@ -69,13 +70,20 @@ async def _principal(session: AsyncSession, which: ColumnElement[bool]) -> Princ
     # left or was removed fails like a deleted one.
     row = (
         await session.execute(
-            select(ApiKey.api_key_id, ApiKey.member_id, ApiKey.project_id, ApiKey.scopes,
-                   ApiKey.expiration_date, Membership.scopes)
+            select(
+                ApiKey.api_key_id,
+                ApiKey.member_id,
+                ApiKey.project_id,
+                ApiKey.scopes,
+                ApiKey.expiration_date,
+                Membership.scopes,
+            )
             .join(Project, and_(Project.project_id == ApiKey.project_id, Project.deleted_at.is_(None)))
-            .join(Membership, and_(Membership.project_id == ApiKey.project_id,
-                                   Membership.member_id == ApiKey.member_id))
+            .join(
+                Membership, and_(Membership.project_id == ApiKey.project_id, Membership.member_id == ApiKey.member_id)
+            )
             .where(which, ApiKey.deleted_at.is_(None))
-        )  # fmt: skip
+        )
     ).first()
     if row is None:
         return None
@@ -142,4 +150,3 @@ async def delete_key(session: AsyncSession, key: ApiKey) -> None:
     """Keys are deleted softly, so the request log still names them; authentication ignores them at once."""
     key.deleted_at = utcnow()
     await session.flush()
-

@@ -8,8 +8,8 @@ balancer each enforces the limit on its own share.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from opengram.errors import DeepgramError, TooManyRequests, TtsTooManyRequests
 

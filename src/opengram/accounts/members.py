@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import scopes
-from opengram.accounts.models import ApiKey, Member, Membership, utcnow
+from opengram.accounts.models import ApiKey, Member, Membership
 from opengram.errors import InvalidRequest
+from opengram.store.orm import utcnow
 
 
 def normalize_email(email: str) -> str:
@@ -84,4 +85,3 @@ async def set_role(session: AsyncSession, membership: Membership, role: str) -> 
     # The role replaces the old one; any extra scopes stay.
     membership.scopes = [role, *(s for s in membership.scopes if s not in scopes.ROLES)]
     await session.flush()
-

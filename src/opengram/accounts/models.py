@@ -3,45 +3,27 @@ balances and purchases, self-hosted distribution credentials, and server-wide se
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column
 
+from opengram.store.orm import Base, UTCDateTime, new_id, utcnow
 
 BILLING_UNITS = "usd"  # what balances and prices are counted in
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite hands back naive values)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Member(Base):
@@ -208,7 +190,7 @@ def _open_balance(_mapper: Any, connection: Connection, project: Project) -> Non
     """Every project has its one balance from the moment it exists, whoever creates it (clients read
     `balances[0]`); a starting credit is a purchase added to it (`billing.add_credit`)."""
     connection.execute(
-        Balance.__table__.insert().values(
-            balance_id=new_id(), project_id=project.project_id, amount=0.0, units=BILLING_UNITS, created=utcnow()
-        )
+        cast(Table, Balance.__table__)
+        .insert()
+        .values(balance_id=new_id(), project_id=project.project_id, amount=0.0, units=BILLING_UNITS, created=utcnow())
     )

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opengram.accounts.billing import add_credit
 from opengram.accounts.keys import Principal, create_key
 from opengram.accounts.members import ensure_member
-from opengram.accounts.models import ApiKey, Membership, Project, utcnow
+from opengram.accounts.models import ApiKey, Membership, Project
+from opengram.store.orm import utcnow
 
 
 async def visible_projects(session: AsyncSession, principal: Principal) -> list[Project]:

@@ -7,6 +7,7 @@ Time buckets are prefixes of the UTC timestamp written `YYYY-MM-DD HH:MM:SS` (13
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, String, Text, and_, case, cast, distinct, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from opengram.accounts.models import RequestLog
@@ -22,7 +25,7 @@ from opengram.accounts.requests import RequestFilter
 RESOLUTIONS = {"hour": 13, "day": 10, "month": 7}
 
 
-class utc_prefix(FunctionElement):
+class utc_prefix(FunctionElement[str]):
     """The first N characters of a UTC timestamp written `YYYY-MM-DD HH:MM:SS`."""
 
     type = String()
@@ -31,14 +34,14 @@ class utc_prefix(FunctionElement):
 
 
 @compiles(utc_prefix, "sqlite")
-def _utc_prefix_sqlite(element, compiler, **kw):
+def _utc_prefix_sqlite(element: utc_prefix, compiler: SQLCompiler, **kw: Any) -> str:
     # SQLAlchemy stores SQLite datetimes as `YYYY-MM-DD HH:MM:SS.ffffff` text, here always in UTC.
     column, width = (compiler.process(c, **kw) for c in element.clauses)
     return f"substr({column}, 1, {width})"
 
 
 @compiles(utc_prefix, "postgresql")
-def _utc_prefix_postgresql(element, compiler, **kw):
+def _utc_prefix_postgresql(element: utc_prefix, compiler: SQLCompiler, **kw: Any) -> str:
     column, width = (compiler.process(c, **kw) for c in element.clauses)
     return f"left(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), {width})"
 
@@ -59,7 +62,7 @@ def bucket_bounds(label: str, resolution: str) -> tuple[str, str]:
 
 
 # Grouping dimensions: name -> column to group by in SQL.
-GROUP_COLUMNS: dict[str, ColumnElement[Any]] = {
+GROUP_COLUMNS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
     "accessor": RequestLog.api_key_id,
     "endpoint": RequestLog.endpoint,
     "method": RequestLog.method,
@@ -74,7 +77,7 @@ GROUP_COLUMNS: dict[str, ColumnElement[Any]] = {
 }
 
 
-def _listen(expr):
+def _listen(expr: Any) -> ColumnElement[Any]:
     return case((RequestLog.endpoint == "listen", expr), else_=0.0)
 
 
@@ -105,7 +108,7 @@ class Totals:
     tts_requests: int = 0
     usd: float = 0.0
 
-    def add(self, other: "Totals") -> None:
+    def add(self, other: Totals) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -131,9 +134,9 @@ async def aggregate(
     where: RequestFilter,
     *,
     resolution: str,
-    groups: list[str],
+    groups: Sequence[str],
     extra: list[ColumnElement[bool]] | None = None,
-) -> dict[tuple, Totals]:
+) -> dict[tuple[Any, ...], Totals]:
     """Totals keyed by (bucket label, *group values); group values are decoded and merged in Python,
     since one feature set or tag list may be written in several orders."""
     sql_groups = []
@@ -146,7 +149,7 @@ async def aggregate(
         .where(and_(*where.where(project_id), *(extra or [])))
         .group_by(bucket, *(GROUP_COLUMNS[g] for g in sql_groups))
     )
-    out: dict[tuple, Totals] = {}
+    out: dict[tuple[Any, ...], Totals] = {}
     for row in (await session.execute(query)).mappings():
         values = [row[f"g{i}"] for i in range(len(sql_groups))]
         key_parts: list[Any] = [row["bucket"]]
@@ -163,7 +166,7 @@ async def aggregate(
     return out
 
 
-async def _distinct(session: AsyncSession, project_id: str, where: RequestFilter, expr) -> list[Any]:
+async def _distinct(session: AsyncSession, project_id: str, where: RequestFilter, expr: Any) -> list[Any]:
     rows = await session.scalars(select(distinct(expr)).where(and_(*where.where(project_id))))
     return [r for r in rows if r is not None]
 
@@ -193,7 +196,9 @@ async def fields(session: AsyncSession, project_id: str, where: RequestFilter) -
     items = {
         line_item(e, m, model)
         for e, m, model in (
-            await session.execute(select(r.endpoint, r.method, r.model).where(and_(*where.where(project_id))).distinct())
+            await session.execute(
+                select(r.endpoint, r.method, r.model).where(and_(*where.where(project_id))).distinct()
+            )
         ).all()
     }
     return Fields(
@@ -206,4 +211,3 @@ async def fields(session: AsyncSession, project_id: str, where: RequestFilter) -
         deployments=sorted(await _distinct(session, project_id, where, r.deployment)),
         line_items=sorted(items),
     )
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Text, and_, cast, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,9 +47,12 @@ class RequestFilter:
         if self.end is not None:
             conds.append(r.created < self.end)
         for column, value in (
-            (r.api_key_id, self.accessor), (r.request_id, self.request_id), (r.deployment, self.deployment),
-            (r.endpoint, self.endpoint), (r.method, self.method),
-        ):  # fmt: skip
+            (r.api_key_id, self.accessor),
+            (r.request_id, self.request_id),
+            (r.deployment, self.deployment),
+            (r.endpoint, self.endpoint),
+            (r.method, self.method),
+        ):
             if value is not None:
                 conds.append(column == value)
         if self.status == "succeeded" or self.only_succeeded:
@@ -70,7 +74,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def json_contains(column, value: str) -> ColumnElement[bool]:
+def json_contains(column: Any, value: str) -> ColumnElement[bool]:
     """Whether a JSON list column holds `value`: a text match on the JSON, the same on SQLite and PostgreSQL."""
     return cast(column, Text).like(f"%{_like_escape(json.dumps(value))}%", escape="\\")
 

@@ -16,9 +16,7 @@ from collections.abc import Iterable
 
 ROLES = ("member", "admin", "owner")  # weakest first
 
-_MEMBER = frozenset(
-    {"project:read", "project:write", "keys:read", "keys:write", "usage:read", "usage:write"}
-)
+_MEMBER = frozenset({"project:read", "project:write", "keys:read", "keys:write", "usage:read", "usage:write"})
 _ADMIN = _MEMBER | {
     # Every member's keys, not only one's own.
     "keys:read:all", "keys:write:all",
@@ -35,7 +33,11 @@ _OWNER = _ADMIN | {
     "billing:write",
 }  # fmt: skip
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {"member": _MEMBER, "admin": frozenset(_ADMIN), "owner": frozenset(_OWNER)}
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "member": _MEMBER,
+    "admin": frozenset(_ADMIN),
+    "owner": frozenset(_OWNER),
+}
 PERMISSIONS = ROLE_PERMISSIONS["owner"]
 
 # What temporary tokens from /v1/auth/grant may do.

@@ -55,7 +55,11 @@ def verify(key: str, token: str) -> dict[str, Any] | None:
     """The claims of a token we signed that has not expired, or None."""
     try:
         return jwt.decode(
-            token, key, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "accessor", "iss"]},
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "accessor", "iss"]},
             leeway=1,  # `iat` and `exp` are whole seconds: without it a 1 s token could be dead on arrival
         )
     except jwt.PyJWTError:

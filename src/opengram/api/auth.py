@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends
 
 from opengram.accounts import scopes, tokens
 from opengram.accounts.keys import Principal
 from opengram.api.deps import inference_principal, principal
+from opengram.api.services import Services, services
 from opengram.errors import BadRequest, Forbidden
 
 router = APIRouter(tags=["auth"])
@@ -16,9 +17,9 @@ router = APIRouter(tags=["auth"])
 
 @router.post("/v1/auth/grant")
 async def grant(
-    request: Request,
     ttl_seconds: float | None = Body(default=None, embed=True),
     caller: Principal = Depends(principal),
+    services: Services = Depends(services),
 ) -> dict[str, Any]:
     """A JWT for `Authorization: Bearer` on listen, speak and read, acting for this key for `ttl_seconds`
     (default 30, at most 3600)."""
@@ -27,7 +28,7 @@ async def grant(
     ttl = tokens.DEFAULT_TTL if ttl_seconds is None else ttl_seconds
     if not 1 <= ttl <= tokens.MAX_TTL:
         raise BadRequest(f"ttl_seconds must be between 1 and {tokens.MAX_TTL}.")
-    token = tokens.issue(request.app.state.token_signing_key, caller, ttl)
+    token = tokens.issue(services.token_signing_key, caller, ttl)
     return {"access_token": token, "expires_in": int(ttl) if float(ttl).is_integer() else ttl}
 
 

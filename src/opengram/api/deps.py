@@ -1,17 +1,16 @@
-"""Request-scoped dependencies: the request id, a database session, and the authenticated caller."""
+"""Who is calling: credentials from the request, and the authenticated caller (a `Principal`), as
+dependencies. Authentication notes the caller's key in the request context, for the request's log line."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from opengram.accounts import tokens
 from opengram.accounts.keys import Principal, authenticate, principal_for_key
+from opengram.api.context import request_context
+from opengram.api.services import Services, services
 from opengram.errors import InvalidAuth
-
-
-def request_id(request: Request) -> str:
-    return request.scope["state"]["request_id"]
 
 
 def credentials(authorization: str | None) -> tuple[str, str] | None:
@@ -25,18 +24,23 @@ def credentials(authorization: str | None) -> tuple[str, str] | None:
     return scheme.lower(), secret
 
 
-async def principal(request: Request) -> Principal:
+def authenticated(conn: HTTPConnection, found: Principal | None, error: InvalidAuth | None = None) -> Principal:
+    """`found`, noted in the request context; or the 401 (`error`, or a plain INVALID_AUTH) if nobody was."""
+    if found is None:
+        raise error or InvalidAuth()
+    request_context(conn).api_key_id = found.api_key_id  # for the request's log line
+    return found
+
+
+async def principal(request: Request, services: Services = Depends(services)) -> Principal:
     """The key behind `Authorization: Token <key>`, or 401 INVALID_AUTH."""
     parsed = credentials(request.headers.get("authorization"))
     # Management takes API keys only: temporary tokens (`Bearer`) are refused here.
     if parsed is None or parsed[0] != "token":
         raise InvalidAuth()
-    async with request.app.state.sessions() as session:
+    async with services.sessions() as session:
         found = await authenticate(session, parsed[1])
-    if found is None:
-        raise InvalidAuth()
-    request.scope["state"]["api_key_id"] = found.api_key_id  # for the request's log line
-    return found
+    return authenticated(request, found)
 
 
 def connection_credentials(conn: HTTPConnection) -> tuple[str, str] | None:
@@ -49,21 +53,18 @@ def connection_credentials(conn: HTTPConnection) -> tuple[str, str] | None:
     return parsed
 
 
-async def inference_principal(conn: HTTPConnection) -> Principal:
+async def inference_principal(conn: HTTPConnection, services: Services = Depends(services)) -> Principal:
     """For listen, speak and read (REST or WebSocket): an API key (`Token`) or a temporary token from
     /v1/auth/grant (`Bearer`), which acts for the key that minted it while that key is valid."""
     parsed = connection_credentials(conn)
     if parsed is None or parsed[0] not in ("token", "bearer"):
         raise InvalidAuth()
     scheme, secret = parsed
-    async with conn.app.state.sessions() as session:
+    async with services.sessions() as session:
         if scheme == "token":
             found = await authenticate(session, secret)
         else:
-            claims = tokens.verify(conn.app.state.token_signing_key, secret)
+            claims = tokens.verify(services.token_signing_key, secret)
             key = await principal_for_key(session, str(claims["accessor"])) if claims else None
             found = tokens.restrict(key) if key is not None else None
-    if found is None:
-        raise InvalidAuth()
-    conn.scope["state"]["api_key_id"] = found.api_key_id  # for the request's log line
-    return found
+    return authenticated(conn, found)

@@ -13,22 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator, AsyncIterator
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from opengram.accounts.keys import Principal
-from opengram.accounts.models import RequestLog
-from opengram.accounts.usage import open_row, record_request
+from opengram.accounts.usage import RequestRecord
 from opengram.api import text_body
-from opengram.api.admission import admitted
-from opengram.api.deps import request_id
-from opengram.errors import (
-    InvalidCallback,
-    client_error,
-)
-from opengram.jobs import accept
+from opengram.api.admission import Admitted, accept_job, admitted
+from opengram.api.context import RequestContext, request_context
+from opengram.api.services import Services, services
+from opengram.config import Settings
+from opengram.errors import InvalidCallback, client_error
+from opengram.jobs.accept import valid_callback
 from opengram.voice.callback import SPEAK_PATH
 from opengram.voice.options import SpeakOptions
 from opengram.voice.service import Synthesis, audio_headers
@@ -44,36 +42,41 @@ def _web_url(url: object) -> bool:
     return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-async def read_text(request: Request) -> str:
+async def read_text(request: Request, settings: Settings) -> str:
     """The text to speak: a `text/plain` body, or JSON with exactly one of `text` or `url` (fetched)."""
     return await text_body.text_of(
-        request, max_bytes=MAX_BODY_BYTES, too_large="Payload size exceeds limit of 2 MB.", default_type="",
+        request,
+        settings,
+        max_bytes=MAX_BODY_BYTES,
+        too_large="Payload size exceeds limit of 2 MB.",
+        default_type="",
         check_url=_web_url,
-    )  # fmt: skip
+    )
 
 
 @router.post("/v1/speak")
-async def speak(request: Request, caller: Principal = Depends(admitted("tts"))):
-    rid = request_id(request)
-    state = request.app.state
-    row = open_row(rid, caller, path=SPEAK_PATH, endpoint="speak", method="sync")
+async def speak(
+    request: Request, admitted: Admitted = admitted("tts"), services: Services = Depends(services)
+) -> Response:
+    context, record = request_context(request), admitted.record
+    rid = context.request_id
     synthesis: Synthesis | None = None
     try:
         options = SpeakOptions.parse(request.query_params.multi_items())
-        row.model, row.tags, row.config = options.model or "", options.tag, options.config()
-        voice = state.speak.resolve(options.model)
-        row.model, row.models = voice.name, [voice.uuid]
+        record.update(model=options.model or "", tags=options.tag, config=options.config())
+        voice = services.speak.resolve(options.model)
+        record.update(model=voice.name, models=[voice.uuid])
         if options.callback:
-            row.method, row.callback = "async", options.callback
-            if not accept.valid_callback(options.callback, state.settings):
+            record.asynchronous(options.callback)
+            if not valid_callback(options.callback, services.settings):
                 raise InvalidCallback()
-        text = state.speak.check_text(await read_text(request))
-        row.characters = len(text)
+        text = services.speak.check_text(await read_text(request, services.settings))
+        record.update(characters=len(text))
         if options.callback:
-            params = request.query_params.multi_items()
-            await accept.enqueue(state, caller, rid, params, options, path=SPEAK_PATH, text=text)
-            return JSONResponse({"request_id": rid})  # the request-log row comes with the audio
-        synthesis = state.speak.synthesis(voice, options.format, text, options.speed)
+            return await accept_job(  # the request's row comes with the audio
+                request, admitted, services, options.callback, options.callback_method, path=SPEAK_PATH, text=text
+            )
+        synthesis = services.speak.synthesis(voice, options.format, text, options.speed)
         headers = audio_headers(voice, len(text))
         chunks = synthesis.chunks()
         first = await anext(chunks, b"")
@@ -81,19 +84,18 @@ async def speak(request: Request, caller: Principal = Depends(admitted("tts"))):
         if synthesis is not None:
             synthesis.abort()
         error = client_error(exc, log, f"speak {rid}")
-        row.code, row.message = error.status, error.message
-        async with state.sessions.begin() as session:
-            await record_request(session, row)
         if error is exc:
             raise
         raise error from exc
-    return StreamingResponse(
-        _stream(request, row, synthesis, first, chunks), media_type=options.format.content_type, headers=headers
-    )
+    body = _stream(context, record, synthesis, first, chunks)
+    record.defer(body.aclose)  # the row is written as the audio ends
+    return StreamingResponse(body, media_type=options.format.content_type, headers=headers)
 
 
-async def _stream(request: Request, row: RequestLog, synthesis: Synthesis, first: bytes, chunks) -> object:
-    state = request.app.state
+async def _stream(
+    context: RequestContext, record: RequestRecord, synthesis: Synthesis, first: bytes, chunks: AsyncIterator[bytes]
+) -> AsyncGenerator[bytes]:
+    row = record.row
     row.code = 200
     try:
         if first:
@@ -109,12 +111,6 @@ async def _stream(request: Request, row: RequestLog, synthesis: Synthesis, first
             if row.code == 200:
                 row.message = "client disconnected before the audio ended"
         row.duration = round(synthesis.seconds, 3)
-        row.usd = state.speak.cost(row.model, row.characters) if row.code < 300 else 0.0
-        request.scope["state"]["audio_seconds"] = row.duration
+        context.audio_seconds = row.duration
         # Shielded: a client that went away cancels this generator, and the row must still be written.
-        await asyncio.shield(_record(state, row))
-
-
-async def _record(state, row: RequestLog) -> None:
-    async with state.sessions.begin() as session:
-        await record_request(session, row)
+        await asyncio.shield(record.close())

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from opengram.config import Settings
 from opengram.errors import PayloadError, PayloadTooLarge, UnsupportedMediaType
 from opengram.speech import source as sources
 
@@ -36,6 +37,7 @@ async def _body(request: Request, max_bytes: int, too_large: str) -> bytes:
 
 async def text_of(
     request: Request,
+    settings: Settings,
     *,
     max_bytes: int,
     too_large: str,
@@ -62,14 +64,7 @@ async def text_of(
         return payload["text"]
     if not check_url(payload["url"]):
         raise PayloadError(BAD_URL)
-    settings = request.app.state.settings
-    fetched = await sources.fetch(
-        payload["url"],
-        max_bytes=max_bytes,
-        timeout_s=settings.fetch_timeout_s,
-        max_redirects=settings.fetch_max_redirects,
-        allow_private=settings.fetch_allow_private,
-    )
+    fetched = await sources.fetch_url(payload["url"], settings, max_bytes=max_bytes)
     try:
         return utf8(fetched.file.read())
     finally:

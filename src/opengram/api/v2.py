@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
@@ -18,10 +19,11 @@ from starlette.requests import HTTPConnection
 
 from opengram.accounts import keys, scopes
 from opengram.accounts.keys import Principal
-from opengram.api.admission import admitted
-from opengram.api.deps import credentials
+from opengram.api.admission import Admitted, admitted
+from opengram.api.deps import authenticated, credentials
 from opengram.api.listen import transcribe_request
 from opengram.api.listen_ws import serve_stream
+from opengram.api.services import Services, services
 from opengram.errors import InsufficientPermissions, InvalidAuth, ResourceNotFound
 from opengram.speech import legacy
 
@@ -56,7 +58,7 @@ def basic_pair(value: str) -> tuple[str, str] | None:
     return (key, secret) if sep and key and secret else None
 
 
-async def v2_principal(conn: HTTPConnection) -> Principal:
+async def v2_principal(conn: HTTPConnection, services: Services = Depends(services)) -> Principal:
     """`Basic base64(key:secret)`, or a v1 `Token`; anything else is 401 with a Basic challenge."""
     parsed = credentials(conn.headers.get("authorization"))
     found = None
@@ -64,12 +66,9 @@ async def v2_principal(conn: HTTPConnection) -> Principal:
         scheme, value = parsed
         pair = basic_pair(value) if scheme == "basic" else None
         if scheme == "token" or pair is not None:
-            async with conn.app.state.sessions() as session:
+            async with services.sessions() as session:
                 found = await (keys.authenticate_pair(session, *pair) if pair else keys.authenticate(session, value))
-    if found is None:
-        raise InvalidAuth(headers=CHALLENGE)
-    conn.scope["state"]["api_key_id"] = found.api_key_id  # for the request's log line
-    return found
+    return authenticated(conn, found, InvalidAuth(headers=CHALLENGE))
 
 
 def _require(caller: Principal, endpoint: str) -> None:
@@ -83,10 +82,14 @@ def _own_only(caller: Principal, everyone: str) -> str | None:
 
 
 @router.post("/v2/listen")
-async def listen(request: Request, caller: Principal = Depends(admitted("prerecorded", v2_principal))) -> JSONResponse:
+async def listen(
+    request: Request,
+    admitted: Admitted = admitted("prerecorded", v2_principal),
+    services: Services = Depends(services),
+) -> JSONResponse:
     """Pre-recorded transcription, answered in the v2 shape; with `callback`, the v2 shape is delivered."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k in PARAMETERS]
-    return await transcribe_request(request, caller, params, path="/v2/listen", shape=legacy.v2_response)
+    return await transcribe_request(request, admitted, services, params, shape=legacy.v2_response)
 
 
 def _stream_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -99,40 +102,53 @@ async def listen_stream(websocket: WebSocket) -> None:
     """The v2 live stream (`wss://host/v2`): binary audio in, an empty binary message to finish; v2-shaped
     results out, then the summary metadata. The v1 stream's machinery, with Basic auth."""
     await serve_stream(
-        websocket, path=websocket.url.path, authenticate=v2_principal, query=_stream_query,
+        websocket,
+        authenticate=v2_principal,
+        query=_stream_query,
         shape=legacy.v2_stream_message,
-    )  # fmt: skip
+    )
 
 
 @router.get("/v2/keys")
-async def list_keys(request: Request, caller: Principal = Depends(v2_principal)) -> dict:
+async def list_keys(
+    caller: Principal = Depends(v2_principal), services: Services = Depends(services)
+) -> dict[str, Any]:
     _require(caller, "keys.list")
-    async with request.app.state.sessions() as session:
+    async with services.sessions() as session:
         rows = await keys.list_keys(session, caller.project_id, member_id=_own_only(caller, "keys:read:all"))
     return {"keys": [{"key": key.api_key_id, "label": key.comment} for key, _member in rows]}
 
 
 @router.post("/v2/keys", status_code=201)
 async def create_key(
-    request: Request, label: str = Body(..., embed=True), caller: Principal = Depends(v2_principal)
+    label: str = Body(..., embed=True),
+    caller: Principal = Depends(v2_principal),
+    services: Services = Depends(services),
 ) -> JSONResponse:
     """A new pair for the caller's member in the caller's project; the secret is shown this once. It
     carries the scopes of the key that made it, so it never does more."""
     _require(caller, "keys.create")
-    async with request.app.state.sessions.begin() as session:
+    async with services.sessions.begin() as session:
         key, secret = await keys.create_key(
-            session, project_id=caller.project_id, member_id=caller.member_id, comment=label,
+            session,
+            project_id=caller.project_id,
+            member_id=caller.member_id,
+            comment=label,
             scopes=list(caller.scopes),
-        )  # fmt: skip
+        )
     return JSONResponse({"key": key.api_key_id, "secret": secret, "label": key.comment}, status_code=201)
 
 
-async def _delete(request: Request, caller: Principal, key_id: str, project: str | None) -> Response:
+async def _delete(services: Services, caller: Principal, key_id: str, project: str | None) -> Response:
     _require(caller, "keys.delete")
-    async with request.app.state.sessions.begin() as session:
+    async with services.sessions.begin() as session:
         found = await keys.get_key(session, caller.project_id, key_id)
         own = _own_only(caller, "keys:write:all")
-        if found is None or (project is not None and project != caller.project_id) or (own and found[0].member_id != own):
+        if (
+            found is None
+            or (project is not None and project != caller.project_id)
+            or (own and found[0].member_id != own)
+        ):
             raise ResourceNotFound()
         await keys.delete_key(session, found[0])
     return Response(status_code=204)
@@ -140,15 +156,17 @@ async def _delete(request: Request, caller: Principal, key_id: str, project: str
 
 @router.delete("/v2/keys")
 async def delete_key(
-    request: Request,
     key: str = Body(..., embed=True),
     project: str | None = Body(None, embed=True),
     caller: Principal = Depends(v2_principal),
+    services: Services = Depends(services),
 ) -> Response:
     """The seed's form: `{"key": …}` in the body (with the optional `project` that holds it)."""
-    return await _delete(request, caller, key, project)
+    return await _delete(services, caller, key, project)
 
 
 @router.delete("/v2/keys/{key}")
-async def delete_key_by_path(request: Request, key: str, caller: Principal = Depends(v2_principal)) -> Response:
-    return await _delete(request, caller, key, None)
+async def delete_key_by_path(
+    key: str, caller: Principal = Depends(v2_principal), services: Services = Depends(services)
+) -> Response:
+    return await _delete(services, caller, key, None)

@@ -11,7 +11,8 @@ Every call returns the JSON the server sent; every failure raises `DeepgramApiEr
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from opengram.client._http import DeepgramApiError, normalize
 from opengram.client.billing import Billing
@@ -21,7 +22,12 @@ from opengram.client.members import Members
 from opengram.client.projects import Projects
 from opengram.client.scopes import Scopes
 from opengram.client.speak import Speak
-from opengram.client.transcription import LiveTranscription, LiveTranscriptionEvent, LiveTranscriptionEvents, Transcription
+from opengram.client.transcription import (
+    LiveTranscription,
+    LiveTranscriptionEvent,
+    LiveTranscriptionEvents,
+    Transcription,
+)
 from opengram.client.usage import Usage
 
 __all__ = [

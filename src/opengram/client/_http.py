@@ -7,7 +7,8 @@ import json as jsonlib
 import os
 import platform
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -155,9 +156,13 @@ async def request(
     async with httpx.AsyncClient(timeout=_timeout(options)) as client:
         try:
             response = await client.request(
-                method, options["api_url"] + path, params=query_pairs(params), json=json, content=content,
+                method,
+                options["api_url"] + path,
+                params=query_pairs(params),
+                json=json,
+                content=content,
                 headers=headers(options, extra_headers),
-            )  # fmt: skip
+            )
         except httpx.TransportError as exc:
             raise _unreachable(options, exc) from None
     return _result(response, raw)
@@ -176,9 +181,13 @@ def sync_request(
     with httpx.Client(timeout=_timeout(options)) as client:
         try:
             response = client.request(
-                method, options["api_url"] + path, params=query_pairs(params), json=json, content=content,
+                method,
+                options["api_url"] + path,
+                params=query_pairs(params),
+                json=json,
+                content=content,
                 headers=headers(options, extra_headers),
-            )  # fmt: skip
+            )
         except httpx.TransportError as exc:
             raise _unreachable(options, exc) from None
     return _result(response)

@@ -29,7 +29,9 @@ class Keys:
     ) -> dict:
         body: dict[str, Any] = {"comment": comment, "scopes": list(scopes)}
         if expiration_date is not None:
-            body["expiration_date"] = expiration_date.isoformat() if isinstance(expiration_date, datetime) else expiration_date
+            body["expiration_date"] = (
+                expiration_date.isoformat() if isinstance(expiration_date, datetime) else expiration_date
+            )
         if time_to_live_in_seconds is not None:
             body["time_to_live_in_seconds"] = time_to_live_in_seconds
         if tags:

@@ -3,7 +3,8 @@ Deepgram's TTS; here so the command line reaches every endpoint through this cli
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from opengram.client._http import Options, request
 

@@ -10,8 +10,9 @@ import inspect
 import json
 import logging
 import re
+from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -76,7 +77,7 @@ class LiveTranscription:
     def url(self) -> str:
         return re.sub(r"^http", "ws", self.options["api_url"]) + "/listen" + query_string(self.transcription_options)
 
-    async def __call__(self) -> "LiveTranscription":
+    async def __call__(self) -> LiveTranscription:
         try:
             self._socket = await connect(self.url, additional_headers=headers(self.options), ping_interval=5)
         except websockets.InvalidStatus as exc:  # refused before the upgrade: 400, 401, 402, 429
@@ -178,20 +179,34 @@ class Transcription:
     def __init__(self, options: Options):
         self.options = options
 
-    async def prerecorded(self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any) -> dict:
+    async def prerecorded(
+        self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict:
         """POST /v1/listen; the response as the server sent it."""
         content, body, extra = _payload(source)
         return await request(
-            self.options, "POST", "/listen", params=_merge(options, kwargs), json=body, content=content,
+            self.options,
+            "POST",
+            "/listen",
+            params=_merge(options, kwargs),
+            json=body,
+            content=content,
             extra_headers=extra,
-        )  # fmt: skip
+        )
 
-    def sync_prerecorded(self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any) -> dict:
+    def sync_prerecorded(
+        self, source: Mapping[str, Any], options: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict:
         content, body, extra = _payload(source)
         return sync_request(
-            self.options, "POST", "/listen", params=_merge(options, kwargs), json=body, content=content,
+            self.options,
+            "POST",
+            "/listen",
+            params=_merge(options, kwargs),
+            json=body,
+            content=content,
             extra_headers=extra,
-        )  # fmt: skip
+        )
 
     async def live(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> LiveTranscription:
         """Open WSS /v1/listen."""

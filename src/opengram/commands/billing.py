@@ -3,14 +3,21 @@ API does that)."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
 from opengram.commands.common import (
-    DatabaseUrl, ProjectOption, ServerKey, ServerUrl, call, connect, console, key_project, project_id, run,
-)  # fmt: skip
+    DatabaseUrl,
+    ProjectOption,
+    ServerKey,
+    ServerUrl,
+    call,
+    connect,
+    console,
+    key_project,
+    project_id,
+    run,
+)
 
 app = typer.Typer(help="Balances and purchases.", no_args_is_help=True)
 
@@ -18,9 +25,9 @@ app = typer.Typer(help="Balances and purchases.", no_args_is_help=True)
 @app.command("credit")
 def credit(
     amount: float = typer.Argument(..., help="USD to add."),
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     order_type: str = typer.Option("prepaid", help="What kind of order this is."),
-    database_url: Optional[str] = DatabaseUrl,
+    database_url: str | None = DatabaseUrl,
 ) -> None:
     """On the database: record a purchase that opens a balance. A project with balances stops at zero
     unless it has overage (`opengram projects set PROJECT --overage`)."""
@@ -30,11 +37,13 @@ def credit(
         return await add_credit(session, await project_id(session, project), amount, order_type=order_type)
 
     purchase, balance = run(database_url, go)
-    console.print(f"[bold]balance[/] {balance.balance_id}  [bold]order[/] {purchase.order_id}  {amount:.2f} usd", highlight=False)
+    console.print(
+        f"[bold]balance[/] {balance.balance_id}  [bold]order[/] {purchase.order_id}  {amount:.2f} usd", highlight=False
+    )
 
 
 @app.command("balances")
-def balances(project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+def balances(project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey) -> None:
     """A project's balances (admins and owners)."""
     client = connect(url, key)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -19,7 +20,9 @@ from opengram.config import Settings
 # Piped output (scripts, tests) gets wide tables rather than cells wrapped at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 200)
 
-DatabaseUrl = typer.Option(None, "--database-url", envvar="OPENGRAM_DATABASE_URL", help="sqlite:///path or postgresql://…")
+DatabaseUrl = typer.Option(
+    None, "--database-url", envvar="OPENGRAM_DATABASE_URL", help="sqlite:///path or postgresql://…"
+)
 ProjectOption = typer.Option(None, "--project", "-p", help="Project id (default: the key's project).")
 ServerUrl = typer.Option(
     "http://localhost:8080", "--url", envvar="OPENGRAM_URL", help="The Opengram (or Deepgram) server to talk to."
@@ -27,7 +30,7 @@ ServerUrl = typer.Option(
 ServerKey = typer.Option(None, "--key", envvar="OPENGRAM_KEY", help="An API key of that server.", show_default=False)
 
 
-def connect(url: str, key: Optional[str]):
+def connect(url: str, key: str | None):
     """A client for the server; without a key, say where one comes from."""
     from opengram.client import Deepgram
 
@@ -46,7 +49,7 @@ def call(coroutine: Awaitable[Any]) -> Any:
         fail(f"{exc.status}: {exc.err_msg}" if exc.status else str(exc).removeprefix("DG: "))
 
 
-async def key_project(client, project: Optional[str]) -> str:
+async def key_project(client, project: str | None) -> str:
     """The named project, or the key's own (a key belongs to exactly one project)."""
     if project:
         return project
@@ -56,7 +59,7 @@ async def key_project(client, project: Optional[str]) -> str:
     return projects[0]["project_id"]
 
 
-def run(database_url: Optional[str], fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+def run(database_url: str | None, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
     """Run `fn(session)` in one committed transaction on an up-to-date schema. Errors from the services
     are printed, not raised as tracebacks."""
     from opengram.errors import DeepgramError
@@ -85,7 +88,7 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-async def project_id(session: AsyncSession, project: Optional[str]) -> str:
+async def project_id(session: AsyncSession, project: str | None) -> str:
     """The named live project, or the first one."""
     from opengram.accounts.projects import first_project_id, live_project
 
@@ -113,7 +116,7 @@ async def member_of(session: AsyncSession, project: str, who: str):
     return member, membership
 
 
-def when(value: Optional[datetime | str]) -> str:
+def when(value: datetime | str | None) -> str:
     """A timestamp for a table cell, from the database (datetime) or the API (ISO text)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))

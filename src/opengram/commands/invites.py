@@ -3,20 +3,28 @@ on the database (the invitee has no key yet, and Deepgram's API has no such call
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
 from opengram.commands.common import (
-    DatabaseUrl, ProjectOption, ServerKey, ServerUrl, call, connect, console, fail, key_project, run, when,
-)  # fmt: skip
+    DatabaseUrl,
+    ProjectOption,
+    ServerKey,
+    ServerUrl,
+    call,
+    connect,
+    console,
+    fail,
+    key_project,
+    run,
+    when,
+)
 
 app = typer.Typer(help="Invitations: no mail goes out, the invitee joins with a token.", no_args_is_help=True)
 
 
 @app.command("list")
-def list_invites(project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+def list_invites(project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey) -> None:
     """List a project's pending invitations."""
     client = connect(url, key)
 
@@ -33,9 +41,9 @@ def list_invites(project: Optional[str] = ProjectOption, url: str = ServerUrl, k
 def send(
     email: str,
     scope: str = typer.Option("member", help="member, admin or owner"),
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """Invite someone and print the token they join with."""
     client = connect(url, key)
@@ -50,9 +58,7 @@ def send(
 
 
 @app.command("delete")
-def delete(
-    email: str, project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey
-) -> None:
+def delete(email: str, project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey) -> None:
     """Withdraw an invitation."""
     client = connect(url, key)
 
@@ -66,9 +72,9 @@ def delete(
 @app.command("accept")
 def accept(
     token: str,
-    first_name: Optional[str] = typer.Option(None, help="Your first name, if you are new here."),
-    last_name: Optional[str] = typer.Option(None, help="Your last name, if you are new here."),
-    database_url: Optional[str] = DatabaseUrl,
+    first_name: str | None = typer.Option(None, help="Your first name, if you are new here."),
+    last_name: str | None = typer.Option(None, help="Your last name, if you are new here."),
+    database_url: str | None = DatabaseUrl,
 ) -> None:
     """On the database: join the project of an invitation, and print your first key for it (shown once)."""
     from opengram.accounts import invites

@@ -4,24 +4,34 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Optional
 
 import typer
 from rich.table import Table
 
 from opengram.commands.common import (
-    ProjectOption, ServerKey, ServerUrl, call, connect, console, fail, key_project, member_of, project_id, run, when,
-)  # fmt: skip
+    ProjectOption,
+    ServerKey,
+    ServerUrl,
+    call,
+    connect,
+    console,
+    fail,
+    key_project,
+    member_of,
+    project_id,
+    run,
+    when,
+)
 
 app = typer.Typer(help="API keys.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_keys(
-    project: Optional[str] = ProjectOption,
-    status: Optional[str] = typer.Option(None, help="active or expired"),
+    project: str | None = ProjectOption,
+    status: str | None = typer.Option(None, help="active or expired"),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """A project's keys (never their secrets); members see their own, admins everyone's."""
     client = connect(url, key)
@@ -32,24 +42,31 @@ def list_keys(
     table = Table("api_key_id", "member", "comment", "scopes", "tags", "created", "expires")
     for entry in call(go())["api_keys"]:
         k, m = entry["api_key"], entry["member"]
-        table.add_row(k["api_key_id"], m["email"], k["comment"], " ".join(k["scopes"]), " ".join(k.get("tags", [])),
-                      when(k.get("created")), when(k.get("expiration_date")))  # fmt: skip
+        table.add_row(
+            k["api_key_id"],
+            m["email"],
+            k["comment"],
+            " ".join(k["scopes"]),
+            " ".join(k.get("tags", [])),
+            when(k.get("created")),
+            when(k.get("expiration_date")),
+        )
     console.print(table)
 
 
 @app.command("create")
 def create(
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     comment: str = typer.Option("", help="A note to recognise the key by."),
     scope: list[str] = typer.Option(["member"], "--scope", help="Scopes; repeat for several."),
     tag: list[str] = typer.Option([], "--tag", help="Tags; repeat for several."),
-    ttl: Optional[int] = typer.Option(None, help="Seconds until the key expires."),
+    ttl: int | None = typer.Option(None, help="Seconds until the key expires."),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
-    database_url: Optional[str] = typer.Option(
+    key: str | None = ServerKey,
+    database_url: str | None = typer.Option(
         None, "--database-url", help="Write the key into this database instead of asking a server (no key needed)."
     ),
-    member: Optional[str] = typer.Option(None, help="With --database-url: member id or email (default: the first)."),
+    member: str | None = typer.Option(None, help="With --database-url: member id or email (default: the first)."),
 ) -> None:
     """Create an API key for the key's member and print its secret (shown once)."""
     if database_url:
@@ -61,7 +78,9 @@ def create(
         return await client.keys.create(pid, comment, scope, time_to_live_in_seconds=ttl, tags=tag)
 
     created = call(go())
-    console.print(f"[bold]api_key_id[/] {created['api_key_id']}  [bold]scopes[/] {' '.join(created['scopes'])}", highlight=False)
+    console.print(
+        f"[bold]api_key_id[/] {created['api_key_id']}  [bold]scopes[/] {' '.join(created['scopes'])}", highlight=False
+    )
     print(created["key"])
 
 
@@ -70,7 +89,8 @@ def _create_offline(database_url, project, member, comment, scope, tag, ttl) -> 
 
     from opengram.accounts import scopes
     from opengram.accounts.keys import create_key
-    from opengram.accounts.models import Membership, utcnow
+    from opengram.accounts.models import Membership
+    from opengram.store.orm import utcnow
 
     unknown = scopes.unknown_scopes(scope)
     if unknown:
@@ -95,9 +115,7 @@ def _create_offline(database_url, project, member, comment, scope, tag, ttl) -> 
 
 
 @app.command("delete")
-def delete(
-    key_id: str, project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey
-) -> None:
+def delete(key_id: str, project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey) -> None:
     """Delete a key: it fails at once."""
     client = connect(url, key)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 from rich.table import Table
 
@@ -21,7 +19,7 @@ async def _member_id(client, pid: str, who: str) -> str:
 
 
 @app.command("list")
-def list_members(project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey) -> None:
+def list_members(project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey) -> None:
     """List a project's members."""
     client = connect(url, key)
 
@@ -39,9 +37,9 @@ def list_members(project: Optional[str] = ProjectOption, url: str = ServerUrl, k
 def role(
     member: str = typer.Argument(..., help="Member id or email."),
     new_role: str = typer.Argument(..., metavar="ROLE", help="member, admin or owner"),
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """Give a member another role (a project keeps at least one owner)."""
     client = connect(url, key)
@@ -57,9 +55,9 @@ def role(
 @app.command("remove")
 def remove(
     member: str = typer.Argument(..., help="Member id or email."),
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """Remove a member from a project, with their keys in it."""
     client = connect(url, key)

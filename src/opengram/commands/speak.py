@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,12 +24,12 @@ BY_SUFFIX = {
 def speak(
     text: str = typer.Argument(..., help="What to say."),
     output: Path = typer.Option(..., "--output", "-o", help="The audio file to write (.wav, .mp3, .flac, .ogg…)."),
-    model: Optional[str] = typer.Option(None, help="A voice, e.g. aura-asteria-en (default: the server's)."),
-    encoding: Optional[str] = typer.Option(None, help="linear16, mulaw, alaw, mp3, opus, flac or aac (default: from -o)."),
-    container: Optional[str] = typer.Option(None, help="wav, ogg or none."),
-    sample_rate: Optional[int] = typer.Option(None, help="Hz, where the encoding allows a choice."),
+    model: str | None = typer.Option(None, help="A voice, e.g. aura-asteria-en (default: the server's)."),
+    encoding: str | None = typer.Option(None, help="linear16, mulaw, alaw, mp3, opus, flac or aac (default: from -o)."),
+    container: str | None = typer.Option(None, help="wav, ogg or none."),
+    sample_rate: int | None = typer.Option(None, help="Hz, where the encoding allows a choice."),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """Say TEXT and write the audio to a file."""
     options = dict(BY_SUFFIX.get(output.suffix.lower(), {})) if encoding is None else {"encoding": encoding}

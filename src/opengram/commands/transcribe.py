@@ -7,8 +7,9 @@ import asyncio
 import json
 import mimetypes
 import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -67,7 +68,7 @@ def render(response: dict[str, Any], fmt: str) -> str:
     return "\n".join(lines)
 
 
-def _emit(text: str, output: Optional[Path]) -> None:
+def _emit(text: str, output: Path | None) -> None:
     if output is None:
         print(text)
     else:
@@ -82,8 +83,9 @@ async def _prerecorded(client, source: str, options: dict[str, Any]) -> dict[str
             return await client.transcription.prerecorded({"url": source}, options)
     path = Path(source)
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    with _progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                   TimeElapsedColumn()) as progress:  # fmt: skip
+    with _progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn()
+    ) as progress:
         task = progress.add_task("uploading", total=path.stat().st_size)
 
         async def chunks() -> AsyncIterator[bytes]:
@@ -151,8 +153,9 @@ async def _stream(client, source: str, options: dict[str, Any], fmt: str, live_t
     live = await client.transcription.live(options)
     live.register_handler(live.event.TRANSCRIPT_RECEIVED, received)
     live.register_handler(live.event.ERROR, problems.append)
-    with _progress(TextColumn("streaming"), BarColumn(), TextColumn("{task.completed:.1f}/{task.total:.1f} s"),
-                   TimeElapsedColumn()) as progress:  # fmt: skip
+    with _progress(
+        TextColumn("streaming"), BarColumn(), TextColumn("{task.completed:.1f}/{task.total:.1f} s"), TimeElapsedColumn()
+    ) as progress:
         task = progress.add_task("streaming", total=total)
         started, sent = time.monotonic(), 0.0
         for chunk in chunks:
@@ -175,8 +178,8 @@ async def _stream(client, source: str, options: dict[str, Any], fmt: str, live_t
 
 def transcribe(
     source: str = typer.Argument(..., metavar="FILE|URL", help="An audio or video file, or an http(s) URL."),
-    model: Optional[str] = typer.Option(None, help="e.g. nova-3, whisper-base, or a model the server has."),
-    language: Optional[str] = typer.Option(None, help="BCP-47 tag, e.g. en or de."),
+    model: str | None = typer.Option(None, help="e.g. nova-3, whisper-base, or a model the server has."),
+    language: str | None = typer.Option(None, help="BCP-47 tag, e.g. en or de."),
     punctuate: bool = typer.Option(True, "--punctuate/--no-punctuate"),
     smart_format: bool = typer.Option(False, "--smart-format", help="Numbers, dates and paragraphs formatted."),
     diarize: bool = typer.Option(False, "--diarize", help="Label speakers."),
@@ -185,9 +188,9 @@ def transcribe(
     ),
     stream: bool = typer.Option(False, "--stream", help="Send it as a live stream, paced in real time."),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json, srt or vtt"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of to stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of to stdout."),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """Transcribe a recording, or stream it live with --stream."""
     if fmt not in FORMATS:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -15,13 +14,13 @@ app = typer.Typer(help="Request log and usage.", no_args_is_help=True)
 
 @app.command("requests")
 def requests(
-    project: Optional[str] = ProjectOption,
+    project: str | None = ProjectOption,
     limit: int = typer.Option(20, min=1, max=1000),
-    start: Optional[str] = typer.Option(None, help="YYYY-MM-DD or an ISO time"),
-    end: Optional[str] = typer.Option(None, help="YYYY-MM-DD or an ISO time"),
+    start: str | None = typer.Option(None, help="YYYY-MM-DD or an ISO time"),
+    end: str | None = typer.Option(None, help="YYYY-MM-DD or an ISO time"),
     failed: bool = typer.Option(False, "--failed", help="Only failed requests."),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """The newest requests first."""
     client = connect(url, key)
@@ -33,15 +32,23 @@ def requests(
     table = Table("created", "request_id", "key", "path", "method", "code", "audio s", "model", "usd")
     for r in call(go())["requests"]:
         details = (r.get("response") or {}).get("details") or {}
-        table.add_row(when(r["created"]), r["request_id"], r.get("api_key_id") or "", r["path"], details.get("method", ""),
-                      str(r.get("code", "")), f"{details.get('duration', 0):.1f}", details.get("model") or "",
-                      f"{details.get('usd', 0):.4f}")  # fmt: skip
+        table.add_row(
+            when(r["created"]),
+            r["request_id"],
+            r.get("api_key_id") or "",
+            r["path"],
+            details.get("method", ""),
+            str(r.get("code", "")),
+            f"{details.get('duration', 0):.1f}",
+            details.get("model") or "",
+            f"{details.get('usd', 0):.4f}",
+        )
     console.print(table)
 
 
 @app.command("request")
 def request(
-    request_id: str, project: Optional[str] = ProjectOption, url: str = ServerUrl, key: Optional[str] = ServerKey
+    request_id: str, project: str | None = ProjectOption, url: str = ServerUrl, key: str | None = ServerKey
 ) -> None:
     """One request of the log, as JSON."""
     client = connect(url, key)
@@ -54,12 +61,12 @@ def request(
 
 @app.command("summary")
 def summary(
-    project: Optional[str] = ProjectOption,
-    start: Optional[str] = typer.Option(None, help="YYYY-MM-DD"),
-    end: Optional[str] = typer.Option(None, help="YYYY-MM-DD"),
+    project: str | None = ProjectOption,
+    start: str | None = typer.Option(None, help="YYYY-MM-DD"),
+    end: str | None = typer.Option(None, help="YYYY-MM-DD"),
     resolution: str = typer.Option("day", help="hour, day or month"),
     url: str = ServerUrl,
-    key: Optional[str] = ServerKey,
+    key: str | None = ServerKey,
 ) -> None:
     """Requests, audio hours and TTS characters per day (or hour, or month)."""
     client = connect(url, key)

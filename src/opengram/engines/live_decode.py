@@ -67,7 +67,7 @@ class Window:
 
 
 @dataclass
-class Outcome:
+class WindowOutcome:
     transcript: Transcript | None  # None: an interim that failed its checks
     short: bool  # decoded on a short window
     fallback: str | None = None  # why a final fell back to the full window
@@ -138,7 +138,9 @@ class LiveDecoder:
         if w.encoded is None:
             features = self.model.feature_extractor(w.audio)[:, :frames]
             features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
-            out = self.model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], np.float32)))
+            out = self.model.model.encode(
+                ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], np.float32))
+            )
             w.encoded = np.array(out)
         return w.encoded
 
@@ -151,15 +153,21 @@ class LiveDecoder:
             self._tokenizers[language] = tok
         return tok
 
-    def decode(self, windows: Sequence[Window]) -> list[Outcome]:
-        outcomes: list[Outcome | None] = [None] * len(windows)
+    def decode(self, windows: Sequence[Window]) -> list[WindowOutcome]:
+        outcomes: list[WindowOutcome | None] = [None] * len(windows)
         groups: dict[tuple, list[int]] = {}
         for i, w in enumerate(windows):
             seconds = w.audio.size / SAMPLE_RATE
             frames = window_frames(seconds)
             if frames >= FULL_WINDOW or not w.speech:
                 continue  # long segments take the batch path; silence needs no model
-            key = (frames, self._language_of(w, frames), w.options.hotwords, w.options.initial_prompt, w.options.beam_size)
+            key = (
+                frames,
+                self._language_of(w, frames),
+                w.options.hotwords,
+                w.options.initial_prompt,
+                w.options.beam_size,
+            )
             groups.setdefault(key, []).append(i)
         for (frames, language, hotwords, initial_prompt, beam_size), members in groups.items():
             results = self._decode_group(
@@ -169,12 +177,12 @@ class LiveDecoder:
                 outcomes[i] = result
         for i, w in enumerate(windows):
             if outcomes[i] is None and not w.speech:
-                outcomes[i] = Outcome(Transcript([], "", bcp47(self._language(w.options)), 1.0), short=True)
+                outcomes[i] = WindowOutcome(Transcript([], "", bcp47(self._language(w.options)), 1.0), short=True)
             elif outcomes[i] is None:
-                outcomes[i] = Outcome(self.engine.transcribe(w.audio, w.options), short=False, fallback="long")
+                outcomes[i] = WindowOutcome(self.engine.transcribe(w.audio, w.options), short=False, fallback="long")
             elif outcomes[i].transcript is None and w.final:
                 why = outcomes[i].fallback
-                outcomes[i] = Outcome(self.engine.transcribe(w.audio, w.options), short=False, fallback=why)
+                outcomes[i] = WindowOutcome(self.engine.transcribe(w.audio, w.options), short=False, fallback=why)
         return outcomes  # type: ignore[return-value]
 
     def _decode_group(
@@ -185,7 +193,7 @@ class LiveDecoder:
         hotwords: str | None,
         initial_prompt: str | None,
         beam_size: int,
-    ) -> list[Outcome]:
+    ) -> list[WindowOutcome]:
         model = self.model
         tokenizer = self._tokenizer(language)
         encoded = [self._encode(w, frames) for w in windows]
@@ -211,7 +219,8 @@ class LiveDecoder:
             lang = bcp47(language)
             silent = not tokens or (result.no_speech_prob > NO_SPEECH and avg_logprob < LOG_PROB)
             if silent and sum(b - a for a, b in w.speech) < SURE_SPEECH_S:
-                outcomes.append(Outcome(Transcript([], "", lang, 1.0), short=True))  # silence, as Whisper judges it
+                # Silence, as Whisper judges it.
+                outcomes.append(WindowOutcome(Transcript([], "", lang, 1.0), short=True))
                 continue
             why = None
             if silent:
@@ -227,12 +236,14 @@ class LiveDecoder:
                 words = self._align(tokenizer, tokens, encoded[i], w.audio.size // (SAMPLE_RATE // FRAMES_PER_SECOND))
                 why = self._check_timing(words, w)
             if why is not None:
-                outcomes.append(Outcome(None, short=True, fallback=why))
+                outcomes.append(WindowOutcome(None, short=True, fallback=why))
             else:
-                outcomes.append(Outcome(Transcript(words, text, lang, 1.0), short=True))
+                outcomes.append(WindowOutcome(Transcript(words, text, lang, 1.0), short=True))
         return outcomes
 
-    def _align(self, tokenizer: Tokenizer, tokens: list[int], encoder_output: np.ndarray, num_frames: int) -> list[Word]:
+    def _align(
+        self, tokenizer: Tokenizer, tokens: list[int], encoder_output: np.ndarray, num_frames: int
+    ) -> list[Word]:
         storage = ctranslate2.StorageView.from_array(np.ascontiguousarray(encoder_output))
         alignment = self.model.find_alignment(tokenizer, [tokens], storage, num_frames)[0]
         merge_punctuations(alignment, PREPEND, APPEND)
@@ -240,7 +251,12 @@ class LiveDecoder:
         for timing in alignment:
             if timing["word"]:
                 words.append(
-                    Word(timing["word"], round(float(timing["start"]), 3), round(float(timing["end"]), 3), float(timing["probability"]))
+                    Word(
+                        timing["word"],
+                        round(float(timing["start"]), 3),
+                        round(float(timing["end"]), 3),
+                        float(timing["probability"]),
+                    )
                 )
         _clip_long_words(words)
         return words

@@ -8,8 +8,9 @@ once with 429, because a queue that only grows turns overload into timeouts for 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from opengram.errors import TooManyRequests
 

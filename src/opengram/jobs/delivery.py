@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 
@@ -9,7 +11,7 @@ async def deliver(
     client: httpx.AsyncClient,
     url: str,
     method: str,
-    body: dict | bytes,
+    body: dict[str, Any] | bytes,
     api_key_id: str | None,
     headers: dict[str, str] | None = None,
 ) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opengram.accounts.models import Base, UTCDateTime, utcnow
+from opengram.store.orm import Base, UTCDateTime, utcnow
 
 QUEUED, RUNNING, DELIVERING, DONE, FAILED = "queued", "running", "delivering", "done", "failed"
 

@@ -57,7 +57,7 @@ class StreamCallback:
         self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._socket: ClientConnection | None = None
         self._http: httpx.AsyncClient | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._lost = False
 
     async def open(self) -> None:

@@ -51,9 +51,7 @@ def _open(source: BinaryIO, encoding: str | None, sample_rate: int | None, chann
     if not sample_rate:
         raise InvalidQueryParameter("sample_rate is required when encoding is set")
     layout = "mono" if (channels or 1) == 1 else "stereo" if channels == 2 else f"{channels}c"
-    return av.open(
-        source, mode="r", format=raw, options={"sample_rate": str(sample_rate), "ch_layout": layout}
-    )
+    return av.open(source, mode="r", format=raw, options={"sample_rate": str(sample_rate), "ch_layout": layout})
 
 
 def decode(

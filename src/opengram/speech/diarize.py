@@ -21,8 +21,9 @@ Speakers are numbered 0, 1, 2... in order of first appearance. Nothing here know
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -320,7 +321,7 @@ def assign_speakers(words: Sequence[_Timed], turns: Sequence[Turn]) -> list[tupl
         ov = np.minimum(ends, w.end) - np.maximum(starts, w.start)
         hit = ov > 0
         if hit.any():
-            per = {}
+            per: dict[int, tuple[float, float]] = {}
             for k in np.flatnonzero(hit):
                 s = int(speakers[k])
                 time_, weighted = per.get(s, (0.0, 0.0))

@@ -95,7 +95,9 @@ CARDINALS = set(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety".split()
 )
-DIGITS = {name: str(i) for i, name in enumerate("zero one two three four five six seven eight nine".split())} | {"oh": "0"}
+DIGITS = {name: str(i) for i, name in enumerate("zero one two three four five six seven eight nine".split())} | {
+    "oh": "0"
+}
 _SCALES = {"hundred", "thousand", "million", "billion", "trillion", "point", "oh", "and", "a"}
 _JOINERS = {"and", "a"}  # "one hundred and five", "a hundred"
 
@@ -106,9 +108,9 @@ def _number_run(words: list[TimedWord], i: int) -> int:
     while j < len(words):
         bare = words[j].word
         parts = bare.split("-")
-        if not all(p in NUMBER_WORDS for p in parts):
-            if not (bare in _JOINERS and j > i and j + 1 < len(words) and words[j + 1].word in NUMBER_WORDS):
-                break
+        joins = bare in _JOINERS and j > i and j + 1 < len(words) and words[j + 1].word in NUMBER_WORDS
+        if not all(p in NUMBER_WORDS for p in parts) and not joins:
+            break
         j += 1
         # Punctuation ends a number, and so does an ordinal ("twenty first" | "one").
         if trailing_punct(words[j - 1].punctuated) or bare.split("-")[-1] not in CARDINALS | _SCALES:
@@ -248,7 +250,7 @@ def measurements(words: list[TimedWord]) -> list[TimedWord]:
 
 
 def _attach_symbols(words: list[TimedWord]) -> list[TimedWord]:
-    """"5 percent" -> "5%", "5 dollars" -> "$5"."""
+    """ "5 percent" -> "5%", "5 dollars" -> "$5"."""
     out: list[TimedWord] = []
     for w in words:
         if out and _is_number(out[-1]) and not trailing_punct(out[-1].punctuated):
@@ -265,7 +267,7 @@ def _attach_symbols(words: list[TimedWord]) -> list[TimedWord]:
 
 
 def _counting(digits: list[int]) -> bool:
-    """"one, two, three" (or a countdown): a count, not a number."""
+    """ "one, two, three" (or a countdown): a count, not a number."""
     steps = {b - a for a, b in zip(digits, digits[1:])}
     return steps in ({1}, {-1})
 
@@ -310,7 +312,7 @@ _TLDS = {"com", "org", "net", "io", "edu", "gov", "co", "uk", "ai", "dev", "app"
 
 
 def emails_and_urls(words: list[TimedWord]) -> list[TimedWord]:
-    """"jane at example dot com" -> "jane@example.com"; "example dot com" -> "example.com"."""
+    """ "jane at example dot com" -> "jane@example.com"; "example dot com" -> "example.com"."""
     out: list[TimedWord] = []
     i = 0
     while i < len(words):
@@ -355,7 +357,13 @@ def _spelled_piece(words: list[TimedWord], start: int, j: int) -> bool:
         return True
     core = words[j].punctuated.strip(".,?!;:")
     following = words[j + 1].word if j + 1 < len(words) else ""
-    return j == start and 2 <= len(core) <= 6 and core.isalpha() and core.isupper() and (following.isdigit() or following in DIGITS)
+    return (
+        j == start
+        and 2 <= len(core) <= 6
+        and core.isalpha()
+        and core.isupper()
+        and (following.isdigit() or following in DIGITS)
+    )
 
 
 def alphanumerics(words: list[TimedWord]) -> list[TimedWord]:
@@ -401,6 +409,8 @@ def profanity_filter(words: list[TimedWord]) -> list[TimedWord]:
             lead, tail = leading_punct(w.punctuated), trailing_punct(w.punctuated)
             core = w.punctuated[len(lead) : len(w.punctuated) - len(tail) if tail else None]
             masked = core[0] + "*" * (len(core) - 1)
-            w = TimedWord(masked.lower(), lead + masked + tail, w.start, w.end, w.confidence, w.speaker, w.speaker_confidence)
+            w = TimedWord(
+                masked.lower(), lead + masked + tail, w.start, w.end, w.confidence, w.speaker, w.speaker_confidence
+            )
         out.append(w)
     return out

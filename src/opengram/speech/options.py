@@ -7,19 +7,14 @@ as SDKs pass extras through.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Iterable, Self
+from collections.abc import Iterable
+from typing import Annotated, Any, ClassVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    ValidationError,
-    field_validator,
-)
+from pydantic import BeforeValidator, ConfigDict, field_validator
 
-from opengram.errors import BadRequest, InvalidQueryParameter
+from opengram.errors import BadRequest
 from opengram.speech import redaction
-from opengram.text.analyze import Features
+from opengram.text.options import IntelligenceOptions, bool_or_text
 
 
 def _integral(value: Any) -> Any:
@@ -34,16 +29,9 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def _bool_or_text(value: Any) -> Any:
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return value
-
-
 Int = Annotated[int, BeforeValidator(_integral)]
-BoolOrStr = Annotated[bool | str, BeforeValidator(_bool_or_text)]
 # `endpointing` is milliseconds or `false`.
-IntOrBool = Annotated[bool | int, BeforeValidator(lambda v: _bool_or_text(_integral(v)))]
+IntOrBool = Annotated[bool | int, BeforeValidator(lambda v: bool_or_text(_integral(v)))]
 
 MAX_ALTERNATIVES = 5
 MAX_KEYWORDS = 100
@@ -64,100 +52,6 @@ _SETTINGS = {
     "model", "version", "language", "encoding", "sample_rate", "channels", "callback_method",
     "utt_split", "custom_topic_mode", "custom_intent_mode", "endpointing", "tag", "extra", "mip_opt_out",
 }  # fmt: skip
-
-
-MAX_CUSTOM = 100  # custom_topic / custom_intent values each
-
-
-class IntelligenceOptions(BaseModel):
-    """The parameters /v1/listen and /v1/read share: text intelligence, callbacks and tags."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    language: str = "en"
-    callback: str | None = None
-    callback_method: str = "POST"
-    tag: list[str] = []
-    summarize: BoolOrStr = False
-    topics: bool = False
-    custom_topic: list[str] = []
-    custom_topic_mode: str = "extended"
-    intents: bool = False
-    custom_intent: list[str] = []
-    custom_intent_mode: str = "extended"
-    sentiment: bool = False
-
-    @field_validator("callback_method")
-    @classmethod
-    def _callback_method(cls, v: str) -> str:
-        if v.upper() not in ("POST", "PUT"):
-            raise ValueError("POST or PUT")
-        return v.upper()
-
-    @field_validator("custom_topic", "custom_intent")
-    @classmethod
-    def _custom(cls, v: list[str]) -> list[str]:
-        if len(v) > MAX_CUSTOM or any(not item.strip() for item in v):  # Deepgram: up to 100 each
-            raise ValueError("up to 100 non-empty values")
-        return v
-
-    @field_validator("custom_topic_mode", "custom_intent_mode")
-    @classmethod
-    def _mode(cls, v: str) -> str:
-        if v not in ("extended", "strict"):
-            raise ValueError("extended or strict")
-        return v
-
-    @field_validator("summarize")
-    @classmethod
-    def _summarize(cls, v: bool | str) -> bool | str:
-        if v not in (True, False, "v1", "v2"):
-            raise ValueError("v2, true or false")
-        return v
-
-    @field_validator("tag")
-    @classmethod
-    def _tag(cls, v: list[str]) -> list[str]:
-        if any(len(t) > 128 for t in v):
-            raise ValueError("longer than 128 characters")
-        return v
-
-    LIST_PARAMS: ClassVar[set[str]] = {"custom_topic", "custom_intent", "tag"}  # keys that repeat
-
-    @classmethod
-    def parse(cls, items: Iterable[tuple[str, str]]) -> Self:
-        raw: dict[str, Any] = {}
-        for key, value in items:
-            if key in cls.LIST_PARAMS:
-                raw.setdefault(key, []).append(value)
-            else:
-                raw[key] = value  # a repeated scalar: the last one wins
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            name = str(exc.errors()[0]["loc"][0])
-            raise InvalidQueryParameter(f"invalid value for `{name}`: {raw.get(name)!r}") from None
-
-    def config(self) -> dict[str, Any]:
-        """The options that differ from their defaults, as the request log's `config`."""
-        return self.model_dump(exclude_defaults=True)
-
-    def summarizes(self) -> bool:
-        """Whether `summarize` asks for the text summary (on /v1/read, any value does)."""
-        return self.summarize is not False
-
-    def intelligence(self) -> Features:
-        """The text intelligence these options ask for."""
-        return Features(
-            summarize=self.summarizes(),
-            topics=self.topics,
-            custom_topics=tuple(self.custom_topic),
-            topic_mode=self.custom_topic_mode,
-            intents=self.intents,
-            custom_intents=tuple(self.custom_intent),
-            intent_mode=self.custom_intent_mode,
-            sentiment=self.sentiment,
-        )
 
 
 class ListenOptions(IntelligenceOptions):
@@ -221,7 +115,6 @@ class ListenOptions(IntelligenceOptions):
             raise ValueError("must be positive")
         return v
 
-
     @field_validator("extra")
     @classmethod
     def _pairs(cls, v: list[str]) -> list[str]:
@@ -269,7 +162,7 @@ class ListenOptions(IntelligenceOptions):
     LIST_PARAMS: ClassVar[set[str]] = LIST_PARAMS
 
     @classmethod
-    def parse(cls, items: Iterable[tuple[str, str]]) -> "ListenOptions":
+    def parse(cls, items: Iterable[tuple[str, str]]) -> ListenOptions:
         options = super().parse(items)
         # Deepgram counts model tokens; words are a close, cheap stand-in.
         if sum(len(term.split()) for term in options.keyterm) > MAX_KEYTERM_TOKENS:
@@ -284,11 +177,7 @@ class ListenOptions(IntelligenceOptions):
     def features(self) -> list[str]:
         """Names of the features a request turned on, for the request log."""
         fields = type(self).model_fields
-        return [
-            name
-            for name, value in self
-            if name not in _SETTINGS and value != fields[name].default
-        ]
+        return [name for name, value in self if name not in _SETTINGS and value != fields[name].default]
 
     def summarizes(self) -> bool:
         return self.summarize == "v2"  # `true`/`v1` summaries are per alternative, made apart

@@ -3,7 +3,6 @@ Deepgram response. Every text feature is model-agnostic and works on `TimedWord`
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, replace
 
 from faster_whisper.vad import VadOptions, get_speech_timestamps
@@ -11,12 +10,15 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 from opengram.engines.asr import SAMPLE_RATE, DecodeOptions, Transcript
 from opengram.engines.registry import MULTI, ModelRegistry, ModelSpec, detection_candidates
 from opengram.engines.scheduler import Scheduler
-from opengram.speech import formatting, intelligence, redaction, structure
+from opengram.speech import intelligence
 from opengram.speech import response as wire
 from opengram.speech.audio import decode
+from opengram.speech.decoding import decode_options
 from opengram.speech.diarize import Turn, assign_speakers, diarize
 from opengram.speech.options import ListenOptions
+from opengram.speech.postprocess import postprocess_runs
 from opengram.speech.search import search
+from opengram.speech.shape import alternative, tag_language, utterances_of, warnings_for
 from opengram.speech.source import AudioSource
 from opengram.speech.words import TimedWord, from_engine, tighten
 
@@ -29,183 +31,13 @@ ALTERNATIVE_TEMPERATURES = (0.4, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
-class Transcription:
+class ListenResult:
     response: wire.ListenResponse
     specs: list[ModelSpec]
     duration: float
     channels: int
     tokens_in: int = 0  # words read by text intelligence
     tokens_out: int = 0
-
-
-def decode_options(options: ListenOptions, beam_size: int) -> DecodeOptions:
-    hints = list(options.keyterm) + [k.partition(":")[0] for k in options.keywords if _boost(k) > 0]
-    detect, candidates = detection_candidates(options.detect_language)
-    return DecodeOptions(
-        language=None if detect or options.language == MULTI else options.language,
-        language_candidates=tuple(candidates) if candidates else None,
-        beam_size=beam_size,
-        initial_prompt=formatting.FILLER_PROMPT if options.filler_words else None,
-        hotwords=", ".join(hints) or None,
-        switching=options.language == MULTI,
-    )
-
-
-def _boost(keyword: str) -> float:
-    _, _, value = keyword.partition(":")
-    return float(value) if value else 1.0
-
-
-def postprocess(words: list[TimedWord], options: ListenOptions, language: str = "en") -> list[TimedWord]:
-    """Deepgram's text features, in the order Deepgram applies them.
-
-    Number and filler handling know English only; other languages keep the model's own writing.
-    """
-    if not language.lower().startswith("en"):
-        return redaction.apply_replacements(words, redaction.parse_replacements(options.replace))
-    if not options.filler_words:
-        words = formatting.drop_fillers(words)
-    if options.dictation:
-        words = formatting.dictation(words)
-    types = redaction.entity_types(options.redact)
-    if types or options.numerals or options.smart_format:
-        words = formatting.written_numbers(words)  # entities are found in digits
-        if "email_address" in types:
-            words = formatting.smart_format(words) if options.smart_format else formatting.emails_and_urls(words)
-        words = redaction.redact(words, types)
-    if options.ner:  # before digits become words, so "c 4" joins as "C4"
-        words = formatting.alphanumerics(words)
-    if options.smart_format:
-        words = formatting.smart_format(words)
-    elif not options.numerals:
-        words = formatting.spoken_numbers(words)
-    if options.measurements:
-        words = formatting.measurements(words)
-    if options.replace:
-        words = redaction.apply_replacements(words, redaction.parse_replacements(options.replace))
-    if options.profanity_filter:
-        words = formatting.profanity_filter(words)
-    return words
-
-
-def postprocess_runs(words: list[TimedWord], options: ListenOptions, language: str) -> list[TimedWord]:
-    """`postprocess` on each run of words in one language (several with `language=multi`), so English
-    number writing never touches the Spanish part."""
-    out: list[TimedWord] = []
-    i = 0
-    while i < len(words):
-        j = i
-        while j < len(words) and words[j].language == words[i].language:
-            j += 1
-        out += postprocess(words[i:j], options, words[i].language or language)
-        i = j
-    return out
-
-
-def wire_words(words: list[TimedWord], options: ListenOptions) -> list[wire.Word]:
-    return [
-        wire.Word(
-            word=w.word,
-            start=w.start,
-            end=w.end,
-            confidence=w.confidence,
-            punctuated_word=w.punctuated if options.punctuated else None,
-            speaker=w.speaker,
-            speaker_confidence=w.speaker_confidence,
-            language=w.language,
-        )
-        for w in words
-    ]
-
-
-def languages_of(words: list[TimedWord]) -> list[str]:
-    """`language=multi`'s `alternatives[].languages`: the words' languages, most words first."""
-    counts: dict[str, int] = {}
-    for w in words:
-        if w.language:
-            counts[w.language] = counts.get(w.language, 0) + 1
-    return sorted(counts, key=lambda code: -counts[code])
-
-
-def tag_language(words: list[TimedWord], language: str) -> list[TimedWord]:
-    """With `language=multi`, each word says the language it was heard in (the transcript's, where the
-    engine did not say)."""
-    for w in words:
-        w.language = w.language or language
-    return words
-
-
-def text_of(words: list[TimedWord], punctuated: bool) -> str:
-    text = " ".join(w.punctuated if punctuated else w.word for w in words)
-    return text.replace("\n ", "\n")
-
-
-def confidence_of(words: list[TimedWord]) -> float:
-    return round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
-
-
-def paragraphs_of(words: list[TimedWord]) -> wire.Paragraphs:
-    paragraphs = structure.paragraphs(words)
-    texts = []
-    for p in paragraphs:
-        text = " ".join(s.text for s in p.sentences)
-        texts.append(f"Speaker {p.speaker}: {text}" if p.speaker is not None else text)
-    return wire.Paragraphs(
-        transcript="\n" + "\n\n".join(texts),
-        paragraphs=[
-            wire.Paragraph(
-                sentences=[wire.Sentence(text=s.text, start=s.words[0].start, end=s.words[-1].end) for s in p.sentences],
-                speaker=p.speaker,
-                num_words=len(p.words),
-                start=p.words[0].start,
-                end=p.words[-1].end,
-            )
-            for p in paragraphs
-        ],
-    )
-
-
-def alternative(words: list[TimedWord], options: ListenOptions) -> wire.ResultAlternative:
-    return wire.ResultAlternative(
-        transcript=text_of(words, options.punctuated),
-        confidence=confidence_of(words),
-        words=wire_words(words, options),
-        paragraphs=paragraphs_of(words) if (options.paragraphs or options.smart_format) and words else None,
-        languages=languages_of(words) if options.language == MULTI else None,
-    )
-
-
-def utterances_of(channels: list[list[TimedWord]], options: ListenOptions) -> list[wire.Utterance]:
-    out = []
-    for index, words in enumerate(channels):
-        for u in structure.utterances(words, index, options.utt_split):
-            out.append(
-                wire.Utterance(
-                    start=u.start,
-                    end=u.end,
-                    confidence=confidence_of(u.words),
-                    channel=index,
-                    transcript=text_of(u.words, options.punctuated),
-                    words=wire_words(u.words, options),
-                    speaker=u.speaker,
-                    id=str(uuid.uuid4()),
-                )
-            )
-    return out
-
-
-def warnings_for(options: ListenOptions) -> list[wire.MetadataWarning]:
-    out = []
-    for entity in redaction.entity_types(options.redact):
-        if entity in redaction.UNSUPPORTED_ENTITIES:
-            out.append(
-                wire.MetadataWarning(
-                    parameter="redact",
-                    type="unsupported_value",
-                    message=f"Redaction of `{entity}` is not supported by this server; it was not redacted.",
-                )
-            )
-    return out
 
 
 class ListenService:
@@ -231,7 +63,7 @@ class ListenService:
 
     async def transcribe(
         self, source: AudioSource, options: ListenOptions, request_id: str, *, background: bool = False
-    ) -> Transcription:
+    ) -> ListenResult:
         intelligence.check(options)
         specs = self.resolve(options)
         base = decode_options(options, self.beam_size)
@@ -263,8 +95,7 @@ class ListenService:
                     if candidate.text not in {h.text for h in hypotheses}:
                         hypotheses.append(candidate)
                 regions = [
-                    (r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE)
-                    for r in get_speech_timestamps(samples, WORD_VAD)
+                    (r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in get_speech_timestamps(samples, WORD_VAD)
                 ]
                 turns = diarize(samples) if diarizing else None
                 results.append((spec, hypotheses, regions, turns))
@@ -276,13 +107,15 @@ class ListenService:
             return await self.text.run(self._respond, source, options, request_id, audio, results, admit=False)
         return self._respond(source, options, request_id, audio, results)
 
-    def _respond(self, source: AudioSource, options: ListenOptions, request_id: str, audio, results) -> Transcription:
+    def _respond(self, source: AudioSource, options: ListenOptions, request_id: str, audio, results) -> ListenResult:
         channels: list[wire.ResultChannel] = []
         best_words: list[list[TimedWord]] = []
         all_words: list[list[list[TimedWord]]] = []
         languages: list[str] = []
-        for spec, hypotheses, regions, turns in results:
-            processed = [postprocess_runs(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses]
+        for _spec, hypotheses, regions, turns in results:
+            processed = [
+                postprocess_runs(tighten(from_engine(h.words), regions), options, h.language) for h in hypotheses
+            ]
             if options.language == MULTI:  # words of a switching transcript already say their language
                 processed = [tag_language(words, h.language) for words, h in zip(processed, hypotheses)]
             if turns is not None:
@@ -328,7 +161,7 @@ class ListenService:
         tokens = (0, 0)
         if intelligence.needs_text(options):
             tokens = intelligence.attach(response, all_words, languages, options)
-        return Transcription(response, used, audio.duration, len(channels), *tokens)
+        return ListenResult(response, used, audio.duration, len(channels), *tokens)
 
 
 def _with(options: DecodeOptions, **changes) -> DecodeOptions:

@@ -10,8 +10,8 @@ gives.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace as dc_replace
-from typing import Callable
 
 from opengram.speech.words import TimedWord, join_span, leading_punct, plain_word, split_span, trailing_punct
 
@@ -164,7 +164,9 @@ def redact(words: list[TimedWord], types: list[str]) -> list[TimedWord]:
             value = "".join(w.word for w in words[i:j])
             index = seen.setdefault(value, len(seen) + 1)
             token = f"[{label}_{index}]"
-            merged = join_span(words[i:j], leading_punct(words[i].punctuated) + token + trailing_punct(words[j - 1].punctuated))
+            merged = join_span(
+                words[i:j], leading_punct(words[i].punctuated) + token + trailing_punct(words[j - 1].punctuated)
+            )
             out.append(dc_replace(merged, word=token))
             cursor = j
         out.extend(words[cursor:])

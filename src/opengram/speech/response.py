@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from opengram.engines.registry import ModelSpec
 from opengram.text.wire import Entity, FeatureInfo, Intents, ListenSummary, Sentiments, SummaryV1, Topics
+from opengram.text.wire import iso_now as iso_now  # Deepgram's one timestamp form, /v1/read's too
 
 
 class _Wire(BaseModel):
@@ -138,11 +138,6 @@ class ListenResponse(_Wire):
 
     def wire(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
-
-
-def iso_now() -> str:
-    """Deepgram's timestamp form: ISO-8601 UTC with milliseconds and `Z`."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def model_info(specs: list[ModelSpec]) -> dict[str, ModelInfo]:

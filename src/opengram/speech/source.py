@@ -10,12 +10,14 @@ import asyncio
 import hashlib
 import ipaddress
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator, BinaryIO
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
 
+from opengram.config import Settings
 from opengram.errors import PayloadTooLarge, RemoteContentError
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -33,7 +35,7 @@ class AudioSource:
 
 async def spool(chunks: AsyncIterator[bytes], max_bytes: int, too_large: Exception) -> AudioSource:
     digest = hashlib.sha256()
-    file = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)
+    file = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115 (the AudioSource owns it)
     size = 0
     try:
         async for chunk in chunks:
@@ -64,9 +66,7 @@ async def _check_routable(host: str, port: int) -> None:
             raise RemoteContentError("URL for media download must be publicly routable.")
 
 
-async def fetch(
-    url: str, *, max_bytes: int, timeout_s: float, max_redirects: int, allow_private: bool
-) -> AudioSource:
+async def fetch(url: str, *, max_bytes: int, timeout_s: float, max_redirects: int, allow_private: bool) -> AudioSource:
     """Download `url` within limits, checking every redirect hop as if it were the first."""
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client:
         for _hop in range(max_redirects + 1):
@@ -96,3 +96,14 @@ async def fetch(
             except httpx.HTTPError:
                 raise RemoteContentError("The remote server hosting the media failed to return valid data.") from None
     raise RemoteContentError("The remote server hosting the media returned too many redirects.")
+
+
+async def fetch_url(url: str, settings: Settings, *, max_bytes: int | None = None) -> AudioSource:
+    """`fetch` within the server's limits: `OPENGRAM_FETCH_*`, and `OPENGRAM_MAX_UPLOAD_BYTES` unless `max_bytes`."""
+    return await fetch(
+        url,
+        max_bytes=settings.max_upload_bytes if max_bytes is None else max_bytes,
+        timeout_s=settings.fetch_timeout_s,
+        max_redirects=settings.fetch_max_redirects,
+        allow_private=settings.fetch_allow_private,
+    )

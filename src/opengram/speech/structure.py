@@ -65,13 +65,13 @@ class Paragraph:
 def sentences(words: list[TimedWord]) -> list[Sentence]:
     out: list[Sentence] = []
     current: list[TimedWord] = []
-    for i, w in enumerate(words):
+    for _i, w in enumerate(words):
         # A new speaker starts a new sentence even when the model put no full stop.
         if current and w.speaker != current[-1].speaker:
             out.append(Sentence(current))
             current = []
         current.append(w)
-        if w.punctuated.rstrip('"\')').endswith(SENTENCE_END) or "\n" in w.punctuated:
+        if w.punctuated.rstrip("\"')").endswith(SENTENCE_END) or "\n" in w.punctuated:
             out.append(Sentence(current))
             current = []
     if current:

@@ -27,7 +27,7 @@ class TimedWord:
     speaker_confidence: float | None = None
     language: str | None = None  # with language=multi
 
-    def with_text(self, punctuated: str, **changes) -> "TimedWord":
+    def with_text(self, punctuated: str, **changes) -> TimedWord:
         return replace(self, word=plain_word(punctuated), punctuated=punctuated, **changes)
 
 
@@ -38,7 +38,11 @@ def from_engine(words: list[asr.Word]) -> list[TimedWord]:
         if merged and not w.text.startswith(" "):
             prev = merged[-1]
             merged[-1] = asr.Word(
-                prev.text + w.text, prev.start, max(prev.end, w.end), min(prev.probability, w.probability), prev.language
+                prev.text + w.text,
+                prev.start,
+                max(prev.end, w.end),
+                min(prev.probability, w.probability),
+                prev.language,
             )
         else:
             merged.append(w)
@@ -47,7 +51,9 @@ def from_engine(words: list[asr.Word]) -> list[TimedWord]:
         shown = w.text.strip()
         bare = plain_word(shown)
         if bare:  # punctuation with nothing spoken is dropped
-            out.append(TimedWord(bare, shown, w.start, max(w.end, w.start), round(w.probability, 4), language=w.language))
+            out.append(
+                TimedWord(bare, shown, w.start, max(w.end, w.start), round(w.probability, 4), language=w.language)
+            )
     return out
 
 

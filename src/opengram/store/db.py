@@ -7,6 +7,7 @@ psycopg (async) for the server, pysqlite and psycopg (sync) for Alembic migratio
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -37,7 +38,7 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers proceed while one writer commits; busy_timeout waits instead of failing.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -58,6 +59,5 @@ def create_engine_for(url: str) -> AsyncEngine:
     return engine
 
 
-def session_factory(engine: AsyncEngine, info: dict | None = None) -> async_sessionmaker[AsyncSession]:
-    """Sessions; `info` is handed to every session (`session.info`), e.g. the server's prices."""
-    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

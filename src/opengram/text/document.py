@@ -32,12 +32,12 @@ class Document:
     sentences: tuple[Span, ...]
 
     @classmethod
-    def from_text(cls, text: str) -> "Document":
+    def from_text(cls, text: str) -> Document:
         matches = list(re.finditer(r"\S+", text))
         return cls._build(text, [m.group() for m in matches], [m.start() for m in matches])
 
     @classmethod
-    def from_words(cls, words: list[str]) -> "Document":
+    def from_words(cls, words: list[str]) -> Document:
         starts, at = [], 0
         for w in words:
             starts.append(at)
@@ -45,7 +45,7 @@ class Document:
         return cls._build(" ".join(words), list(words), starts)
 
     @classmethod
-    def _build(cls, text: str, words: list[str], starts: list[int]) -> "Document":
+    def _build(cls, text: str, words: list[str], starts: list[int]) -> Document:
         spans: list[Span] = []
         for lo, hi in nupunkt.sent_spans(text) if words else ():
             first, last = bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)
@@ -108,7 +108,8 @@ class SumyTokenizer:
         self._words = NLTKWordTokenizer()
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        return tuple(s.strip() for s in nupunkt.sent_tokenize(paragraph) if s.strip())
+        sentences: list[str] = nupunkt.sent_tokenize(paragraph)
+        return tuple(s.strip() for s in sentences if s.strip())
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(w for w in self._words.tokenize(sentence) if any(c.isalnum() for c in w))

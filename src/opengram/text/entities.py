@@ -58,7 +58,19 @@ def _places() -> dict[str, str]:
         for name in (country.name, getattr(country, "common_name", None), getattr(country, "official_name", None)):
             if name:
                 places[name.lower()] = "LOCATION_COUNTRY"
-    spoken = ("america", "usa", "u.s.", "us", "u.s.a.", "uk", "britain", "great britain", "england", "scotland", "wales")
+    spoken = (
+        "america",
+        "usa",
+        "u.s.",
+        "us",
+        "u.s.a.",
+        "uk",
+        "britain",
+        "great britain",
+        "england",
+        "scotland",
+        "wales",
+    )
     places.update(dict.fromkeys(spoken, "LOCATION_COUNTRY"))
     return places
 

@@ -13,6 +13,7 @@ The intent is the verb's lemma and its object without articles or possessives ("
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from opengram.text import custom, nlp, wire
@@ -32,7 +33,7 @@ LIGHT = {"be", "have", "do", "know", "think", "see", "say", "seem", "mean", "gue
 MAX_OBJECT_WORDS = 4
 
 
-def _object(verb: "Token") -> str | None:
+def _object(verb: Token) -> str | None:
     """The verb's object as a short phrase, or None when it has none worth naming."""
     for child in verb.children:
         if child.dep_ in ("dobj", "attr", "oprd") and child.pos_ in ("NOUN", "PROPN", "NUM"):
@@ -48,7 +49,7 @@ def _object(verb: "Token") -> str | None:
     return None
 
 
-def _phrase(head: "Token") -> str:
+def _phrase(head: Token) -> str:
     # Modifiers before the noun, each with its own words ("follow-up", not "follow").
     kept = [t for t in head.children if t.i < head.i and t.dep_ in ("compound", "amod", "npadvmod")]
     doc = head.doc
@@ -58,7 +59,7 @@ def _phrase(head: "Token") -> str:
     return " ".join(words)
 
 
-def _kind(verb: "Token") -> float | None:
+def _kind(verb: Token) -> float | None:
     """Confidence that `verb` is an intent, by the rule that makes it one; None if none does."""
     if verb.pos_ != "VERB" or verb.lemma_.lower() in LIGHT:
         return None
@@ -84,12 +85,12 @@ def _kind(verb: "Token") -> float | None:
     return None
 
 
-def _direct_object(verb: "Token") -> "Token | None":
+def _direct_object(verb: Token) -> Token | None:
     return next((c for c in verb.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")), None)
 
 
-def _wants_thing(verb: "Token") -> bool:
-    """"I'd like a refund", "we need a new contract": a wish whose object is a thing."""
+def _wants_thing(verb: Token) -> bool:
+    """ "I'd like a refund", "we need a new contract": a wish whose object is a thing."""
     if verb.pos_ != "VERB" or verb.lemma_.lower() not in ("want", "need", "like", "request", "wish"):
         return False
     if verb.lemma_.lower() == "like" and not {c.lower_ for c in verb.children} & {"would", "'d"}:
@@ -98,7 +99,7 @@ def _wants_thing(verb: "Token") -> bool:
     return subject is not None and subject.lower_ in ("i", "we") and _direct_object(verb) is not None
 
 
-def _going_to(verb: "Token") -> bool:
+def _going_to(verb: Token) -> bool:
     head = verb.head
     return verb.dep_ == "xcomp" and head.lemma_ == "go" and head.tag_ == "VBG"
 
@@ -132,7 +133,7 @@ def detect(doc: Document) -> list[list[tuple[str, float]]]:
     return out
 
 
-def intents(doc: Document, custom_intents: list[str] = (), mode: str = "extended") -> wire.Intents:
+def intents(doc: Document, custom_intents: Sequence[str] = (), mode: str = "extended") -> wire.Intents:
     detected = detect(doc) if mode == "extended" else [[] for _ in doc.sentences]
     segments = []
     for span, found in zip(doc.sentences, detected):

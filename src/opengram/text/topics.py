@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from opengram.text import custom, wire
 from opengram.text.document import Document
@@ -53,7 +54,7 @@ def _pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)")
 
 
-def topics(doc: Document, custom_topics: list[str] = (), mode: str = "extended") -> wire.Topics:
+def topics(doc: Document, custom_topics: Sequence[str] = (), mode: str = "extended") -> wire.Topics:
     detected = keyphrases(doc.text, len(doc)) if mode == "extended" and len(doc) else []
     candidates = [(p, c, set(custom.stems(p)), _pattern(p)) for p, c in detected]
     segments = []

@@ -6,8 +6,9 @@ save the body as a file. Failed synthesis delivers the JSON error body instead, 
 `dg-error-status`.
 
 The request is durable from the moment it is answered: its text waits on disk with a queued job (see
-`jobs.accept.enqueue`). The worker runs `speak_job`, keeps the audio on disk, writes the request-log row
-with the result, and delivers it with listen's retries; a restart at any point resumes the job.
+`jobs.accept.store`). The worker runs `speak_job`, keeps the audio on disk, writes the request-log row
+with the result (priced by its characters), and delivers it with listen's retries; a restart at any point
+resumes the job.
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ import asyncio
 import json
 import logging
 
+from opengram.config import Settings
 from opengram.errors import client_error
 from opengram.jobs.accept import jobs_dir
 from opengram.jobs.models import Job
-from opengram.jobs.outcome import Outcome, job_row, read_input
+from opengram.jobs.outcome import JobOutcome, job_row, read_input
 from opengram.voice.options import SpeakOptions
-from opengram.voice.service import Synthesis, audio_headers
+from opengram.voice.service import SpeakService, Synthesis, audio_headers
 
 log = logging.getLogger("opengram.speak")
 
 SPEAK_PATH = "/v1/speak"
 
 
-async def speak_job(state, job: Job) -> Outcome:
+async def speak_job(service: SpeakService, settings: Settings, job: Job) -> JobOutcome:
     """Synthesise an accepted request's text; the audio (or the error's JSON) is the body to deliver."""
     row = job_row(job, "speak")
     synthesis: Synthesis | None = None
@@ -36,9 +38,9 @@ async def speak_job(state, job: Job) -> Outcome:
         text = await asyncio.to_thread(read_input, job)
         options = SpeakOptions.parse([tuple(p) for p in job.params])
         row.model, row.tags, row.config, row.characters = options.model or "", options.tag, options.config(), len(text)
-        voice = state.speak.resolve(options.model)
+        voice = service.resolve(options.model)
         row.model, row.models = voice.name, [voice.uuid]
-        synthesis = state.speak.synthesis(voice, options.format, text, options.speed)
+        synthesis = service.synthesis(voice, options.format, text, options.speed)
         audio = b"".join([chunk async for chunk in synthesis.chunks(background=True)])
         headers = {**audio_headers(voice, len(text)), "content-type": synthesis.format.content_type}
         row.code = 200
@@ -48,12 +50,14 @@ async def speak_job(state, job: Job) -> Outcome:
         body = error.body(job.request_id)
         is_json = isinstance(body, dict)
         audio = json.dumps(body).encode() if is_json else str(body).encode()
-        headers = {"dg-error-status": str(error.status), "content-type": "application/json" if is_json else "text/plain"}
+        headers = {
+            "dg-error-status": str(error.status),
+            "content-type": "application/json" if is_json else "text/plain",
+        }
     finally:
         if synthesis is not None:
             synthesis.abort()
             row.duration = round(synthesis.seconds, 3)
-    row.usd = state.speak.cost(row.model, row.characters) if row.code < 300 else 0.0
-    path = jobs_dir(state.settings) / f"{job.request_id}.audio"
+    path = jobs_dir(settings) / f"{job.request_id}.audio"
     await asyncio.to_thread(path.write_bytes, audio)
-    return Outcome(row, {"headers": {**headers, "dg-request-id": job.request_id}}, row.code, str(path))
+    return JobOutcome(row, {"headers": {**headers, "dg-request-id": job.request_id}}, row.code, str(path))

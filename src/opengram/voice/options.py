@@ -22,7 +22,7 @@ class SpeakOptions:
     tag: list[str] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, items: list[tuple[str, str]], *, streaming: bool = False) -> "SpeakOptions":
+    def parse(cls, items: list[tuple[str, str]], *, streaming: bool = False) -> SpeakOptions:
         """From the query's (key, value) pairs; the last value of a repeated key wins, except `tag`.
         Unknown parameters are tolerated, as SDKs pass extras through."""
         last: dict[str, str] = {}
@@ -33,9 +33,12 @@ class SpeakOptions:
             else:
                 last[key] = value
         fmt = formats.parse(
-            last.get("encoding"), last.get("container"), last.get("sample_rate"), last.get("bit_rate"),
+            last.get("encoding"),
+            last.get("container"),
+            last.get("sample_rate"),
+            last.get("bit_rate"),
             streaming=streaming,
-        )  # fmt: skip
+        )
         speed = 1.0
         if last.get("speed"):
             try:

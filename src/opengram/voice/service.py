@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 
-from opengram.accounts.billing import Pricing
 from opengram.engines.scheduler import Scheduler
 from opengram.engines.tts import VoiceSpec
 from opengram.engines.voices import Voice, VoiceRegistry
@@ -84,7 +83,7 @@ def audio_headers(voice: Voice, characters: int) -> dict[str, str]:
 class Synthesis:
     """One text's audio in one format. Iterate `chunks()` once; `abort()` stops it between sentences."""
 
-    def __init__(self, service: "SpeakService", spec: VoiceSpec, fmt: AudioFormat, text: str, speed: float):
+    def __init__(self, service: SpeakService, spec: VoiceSpec, fmt: AudioFormat, text: str, speed: float):
         self._service = service
         self._spec = spec
         self.format = fmt
@@ -159,12 +158,10 @@ class SpeakService:
         scheduler: Scheduler,
         *,
         max_characters: int = 2000,
-        prices: dict[str, float] | None = None,
     ):
         self.voices = voices
         self.scheduler = scheduler
         self.max_characters = max_characters
-        self.pricing = Pricing(prices)  # USD per 1000 characters, by model name
 
     def resolve(self, model: str | None) -> Voice:
         return self.voices.resolve(model)
@@ -179,9 +176,6 @@ class SpeakService:
 
     def synthesis(self, voice: Voice, fmt: AudioFormat, text: str, speed: float = 1.0) -> Synthesis:
         return Synthesis(self, voice.spec, fmt, text, speed)
-
-    def cost(self, model: str | None, characters: int) -> float:
-        return round(self.pricing.price(model) * max(characters, 0) / 1000.0, 8)
 
     def load(self) -> None:
         """Load every installed voice (blocking; the server runs it beside start-up, not before)."""

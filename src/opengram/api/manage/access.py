@@ -12,14 +12,15 @@ projects one cannot see.
 from __future__ import annotations
 
 import uuid
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import scopes
 from opengram.accounts.keys import Principal
 from opengram.api.deps import principal
+from opengram.api.services import Services, services
 from opengram.errors import InsufficientPermissions, ProjectNotFound, UuidParsingFailed
 
 _UUID_CHARS = set("0123456789abcdefABCDEF-")
@@ -37,7 +38,9 @@ def parse_project_id(raw: str) -> str:
                 "UUID parsing failed: invalid character: expected an optional prefix of `urn:uuid:` "
                 f"followed by [0-9a-zA-Z], found `{char}` at {position}"
             )
-    raise UuidParsingFailed(f"UUID parsing failed: invalid length: expected 32 hex digits, found {len(raw.replace('-', ''))}")
+    raise UuidParsingFailed(
+        f"UUID parsing failed: invalid length: expected 32 hex digits, found {len(raw.replace('-', ''))}"
+    )
 
 
 def require(caller: Principal, endpoint: str) -> None:
@@ -45,7 +48,7 @@ def require(caller: Principal, endpoint: str) -> None:
         raise InsufficientPermissions()
 
 
-def access(endpoint: str) -> Callable[..., Principal]:
+def access(endpoint: str) -> Callable[..., Awaitable[Principal]]:
     """For endpoints outside a project (`/v1/projects`, `/v1/models`)."""
     scopes.ENDPOINTS[endpoint]  # a typo fails at import, not at request time
 
@@ -56,7 +59,7 @@ def access(endpoint: str) -> Callable[..., Principal]:
     return check
 
 
-def project_access(endpoint: str) -> Callable[..., Principal]:
+def project_access(endpoint: str) -> Callable[..., Awaitable[Principal]]:
     """For `/v1/projects/{project_id}/…`: the caller's own project only. A key sees exactly one project,
     and authentication has already checked that it is not deleted."""
     scopes.ENDPOINTS[endpoint]
@@ -70,8 +73,8 @@ def project_access(endpoint: str) -> Callable[..., Principal]:
     return check
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions.begin() as session:
+async def _session(services: Services = Depends(services)) -> AsyncIterator[AsyncSession]:
+    async with services.sessions.begin() as session:
         yield session
 
 

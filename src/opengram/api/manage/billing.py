@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import billing, reports
@@ -49,7 +50,7 @@ async def get_balance(
     return balance_body(found)
 
 
-def _line_item_filter(line_item: str):
+def _line_item_filter(line_item: str) -> list[ColumnElement[bool]]:
     """`prerecorded::nova-3` as SQL conditions on the request log."""
     kind, sep, model = line_item.partition("::")
     if not sep:
@@ -105,7 +106,13 @@ async def billing_breakdown(
     return {"start": first, "end": last, "resolution": {"units": resolution, "amount": 1}, "results": results}
 
 
-_KIND_NAMES = {"prerecorded": "pre-recorded", "streaming": "streaming", "tts": "text-to-speech", "read": "text intelligence", "agent": "voice agent"}
+_KIND_NAMES = {
+    "prerecorded": "pre-recorded",
+    "streaming": "streaming",
+    "tts": "text-to-speech",
+    "read": "text intelligence",
+    "agent": "voice agent",
+}
 
 
 @router.get("/v1/projects/{project_id}/billing/fields")

@@ -42,7 +42,9 @@ def _may_invite(caller: Principal, endpoint: str, role: str) -> None:
 
 
 @router.get("/v1/projects/{project_id}/invites", response_model=InviteList)
-async def list_invites(caller: Principal = Depends(project_access("invites.list")), session: AsyncSession = db_session):
+async def list_invites(
+    caller: Principal = Depends(project_access("invites.list")), session: AsyncSession = db_session
+) -> InviteList:
     rows = await invites.list_invites(session, caller.project_id)
     return InviteList(
         invites=[InviteBody(email=i.email, scope=i.scope, created=iso(i.created), expires=iso(i.expires)) for i in rows]
@@ -51,8 +53,10 @@ async def list_invites(caller: Principal = Depends(project_access("invites.list"
 
 @router.post("/v1/projects/{project_id}/invites", response_model=InviteSent)
 async def send_invite(
-    body: InviteCreate, caller: Principal = Depends(project_access("invites.create")), session: AsyncSession = db_session
-):
+    body: InviteCreate,
+    caller: Principal = Depends(project_access("invites.create")),
+    session: AsyncSession = db_session,
+) -> InviteSent:
     if body.scope not in scopes.ROLES:
         raise InvalidMemberScope()
     if "@" not in body.email.strip()[1:-1]:
@@ -73,7 +77,7 @@ async def send_invite(
 @router.delete("/v1/projects/{project_id}/invites/{email}", response_model=Message)
 async def delete_invite(
     email: str, caller: Principal = Depends(project_access("invites.delete")), session: AsyncSession = db_session
-):
+) -> Message:
     invite = await invites.get_invite(session, caller.project_id, email)
     if invite is None:
         raise NotFound("An invitation")

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengram.accounts import keys, scopes
 from opengram.accounts.keys import Principal
-from opengram.accounts.models import ApiKey, Member, utcnow
+from opengram.accounts.models import ApiKey, Member
 from opengram.api.manage.access import db_session, project_access
 from opengram.api.manage.wire import Message, iso
 from opengram.errors import InsufficientPermissions, InvalidRequest, NotFound
+from opengram.store.orm import utcnow
 
 router = APIRouter(tags=["keys"])
 
@@ -114,17 +115,15 @@ async def list_keys(
     status: Literal["active", "expired"] | None = None,
     caller: Principal = Depends(project_access("keys.list")),
     session: AsyncSession = db_session,
-):
-    rows = await keys.list_keys(
-        session, caller.project_id, member_id=_own_only(caller, "keys:read:all"), status=status
-    )
+) -> KeyList:
+    rows = await keys.list_keys(session, caller.project_id, member_id=_own_only(caller, "keys:read:all"), status=status)
     return KeyList(api_keys=[KeyEntry(member=key_member(m), api_key=key_body(k)) for k, m in rows])
 
 
 @router.get("/v1/projects/{project_id}/keys/{key_id}", response_model=OneKey, response_model_exclude_none=True)
 async def get_key(
     key_id: str, caller: Principal = Depends(project_access("keys.get")), session: AsyncSession = db_session
-):
+) -> OneKey:
     key, member = await _visible_key(session, caller, key_id, "keys:read:all")
     body, owner = key_body(key), key_member(member)
     return OneKey(item=KeyItem(member=KeyItemMember(**owner.model_dump(), api_key=body)), member=owner, api_key=body)
@@ -133,7 +132,7 @@ async def get_key(
 @router.post("/v1/projects/{project_id}/keys", response_model=CreatedKey, response_model_exclude_none=True)
 async def create_key(
     body: KeyCreate, caller: Principal = Depends(project_access("keys.create")), session: AsyncSession = db_session
-):
+) -> CreatedKey:
     if body.expiration_date is not None and body.time_to_live_in_seconds is not None:
         raise InvalidRequest("Provide at most one of `expiration_date` and `time_to_live_in_seconds`.")
     if not body.scopes:
@@ -163,7 +162,7 @@ async def create_key(
 @router.delete("/v1/projects/{project_id}/keys/{key_id}", response_model=Message)
 async def delete_key(
     key_id: str, caller: Principal = Depends(project_access("keys.delete")), session: AsyncSession = db_session
-):
+) -> Message:
     key, _member = await _visible_key(session, caller, key_id, "keys:write:all")
     await keys.delete_key(session, key)
     return Message(message="Successfully deleted the API key!")

@@ -46,14 +46,19 @@ def _may_act_on(caller: Principal, endpoint: str, role: str) -> None:
 
 
 @router.get("/v1/projects/{project_id}/members", response_model=MemberList)
-async def list_members(caller: Principal = Depends(project_access("members.list")), session: AsyncSession = db_session):
+async def list_members(
+    caller: Principal = Depends(project_access("members.list")), session: AsyncSession = db_session
+) -> MemberList:
     rows = await members.list_members(session, caller.project_id)
     return MemberList(
         members=[
             MemberBody(
-                member_id=m.member_id, email=m.email, first_name=m.first_name, last_name=m.last_name,
+                member_id=m.member_id,
+                email=m.email,
+                first_name=m.first_name,
+                last_name=m.last_name,
                 scopes=list(ms.scopes),
-            )  # fmt: skip
+            )
             for m, ms in rows
         ]
     )
@@ -62,7 +67,7 @@ async def list_members(caller: Principal = Depends(project_access("members.list"
 @router.delete("/v1/projects/{project_id}/members/{member_id}", response_model=Message)
 async def remove_member(
     member_id: str, caller: Principal = Depends(project_access("members.remove")), session: AsyncSession = db_session
-):
+) -> Message:
     membership = await _membership(session, caller, member_id)
     _may_act_on(caller, "members.remove", scopes.role_of(membership.scopes))
     await members.remove_member(session, membership)
@@ -74,7 +79,7 @@ async def get_scopes(
     member_id: str,
     caller: Principal = Depends(project_access("members.scopes.get")),
     session: AsyncSession = db_session,
-):
+) -> Scopes:
     return Scopes(scopes=list((await _membership(session, caller, member_id)).scopes))
 
 
@@ -84,7 +89,7 @@ async def update_scopes(
     scope: str = Body(embed=True),
     caller: Principal = Depends(project_access("members.scopes.update")),
     session: AsyncSession = db_session,
-):
+) -> Message:
     if scope not in scopes.ROLES:
         raise InvalidMemberScope()
     membership = await _membership(session, caller, member_id)

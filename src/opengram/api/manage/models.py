@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from opengram.accounts.keys import Principal
 from opengram.api.manage.access import access, project_access
+from opengram.api.services import Services, services
 from opengram.engines.languages import WHISPER_LANGUAGES
-from opengram.engines.registry import DEEPGRAM_ARCHES, DEEPGRAM_DOMAINS, MULTI, ModelSpec
+from opengram.engines.registry import DEEPGRAM_ARCHES, DEEPGRAM_DOMAINS, MULTI, ModelRegistry, ModelSpec
+from opengram.engines.voices import Voice
 from opengram.errors import NotFound
 
 router = APIRouter(tags=["models"])
@@ -81,7 +83,7 @@ def stt_model(name: str, spec: ModelSpec) -> SttModel:
     )
 
 
-def tts_model(voice) -> TtsModel:
+def tts_model(voice: Voice) -> TtsModel:
     return TtsModel(
         name=voice.short,
         canonical_name=voice.name,
@@ -103,46 +105,56 @@ def tts_model(voice) -> TtsModel:
     )
 
 
-def _stt_models(registry) -> list[SttModel]:
+def _stt_models(registry: ModelRegistry) -> list[SttModel]:
     """Every name a request may give, once per installed model that may serve it (the language picks one)."""
     return [stt_model(name, spec) for name in registry.accepted_names() for spec in registry.candidates(name)]
 
 
-def _models(request: Request) -> ModelList:
-    voices = request.app.state.speak.voices.voices.values()
-    return ModelList(stt=_stt_models(request.app.state.registry), tts=[tts_model(v) for v in voices])
+def _models(services: Services) -> ModelList:
+    voices = services.speak.voices.voices.values()
+    return ModelList(stt=_stt_models(services.registry), tts=[tts_model(v) for v in voices])
 
 
-def _model(request: Request, model_id: str) -> SttModel | TtsModel:
+def _model(services: Services, model_id: str) -> SttModel | TtsModel:
     # By UUID as Deepgram does; our own names are accepted too (an engine's key gives its own entry).
-    found = next((m for m in _stt_models(request.app.state.registry) if model_id in (m.uuid, m.canonical_name)), None)
+    found = next((m for m in _stt_models(services.registry) if model_id in (m.uuid, m.canonical_name)), None)
     if found is not None:
         return found
-    voice = request.app.state.speak.voices.by_id(model_id)
+    voice = services.speak.voices.by_id(model_id)
     if voice is not None:
         return tts_model(voice)
     raise NotFound("A model")
 
 
 @router.get("/v1/models", response_model=ModelList)
-async def list_models(request: Request, include_outdated: bool = False, caller: Principal = Depends(access("models.list"))):
-    return _models(request)
+async def list_models(
+    services: Services = Depends(services),
+    include_outdated: bool = False,
+    caller: Principal = Depends(access("models.list")),
+) -> ModelList:
+    return _models(services)
 
 
 @router.get("/v1/models/{model_id}", response_model=SttModel | TtsModel)
-async def get_model(model_id: str, request: Request, caller: Principal = Depends(access("models.get"))):
-    return _model(request, model_id)
+async def get_model(
+    model_id: str, services: Services = Depends(services), caller: Principal = Depends(access("models.get"))
+) -> SttModel | TtsModel:
+    return _model(services, model_id)
 
 
 @router.get("/v1/projects/{project_id}/models", response_model=ModelList)
 async def list_project_models(
-    request: Request, include_outdated: bool = False, caller: Principal = Depends(project_access("projects.models.list"))
-):
-    return _models(request)
+    services: Services = Depends(services),
+    include_outdated: bool = False,
+    caller: Principal = Depends(project_access("projects.models.list")),
+) -> ModelList:
+    return _models(services)
 
 
 @router.get("/v1/projects/{project_id}/models/{model_id}", response_model=SttModel | TtsModel)
 async def get_project_model(
-    model_id: str, request: Request, caller: Principal = Depends(project_access("projects.models.get"))
-):
-    return _model(request, model_id)
+    model_id: str,
+    services: Services = Depends(services),
+    caller: Principal = Depends(project_access("projects.models.get")),
+) -> SttModel | TtsModel:
+    return _model(services, model_id)

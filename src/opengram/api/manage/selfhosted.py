@@ -32,7 +32,7 @@ def credential_body(c: DistributionCredential, m: Member) -> dict[str, Any]:
     }
 
 
-async def _one(session: AsyncSession, caller: Principal, credential_id: str):
+async def _one(session: AsyncSession, caller: Principal, credential_id: str) -> tuple[DistributionCredential, Member]:
     found = await credentials.get_credential(session, caller.project_id, credential_id)
     if found is None:
         raise NotFound("A distribution credential")
@@ -65,10 +65,15 @@ async def create_credential(
         raise InvalidRequest(f"Unknown provider {provider!r}: the only one is 'quay'.")
     comment = body.get("comment")
     credential = await credentials.create_credential(
-        session, caller.project_id, caller.member_id, provider=provider,
-        comment=str(comment) if comment is not None else None, scopes=chosen,
-    )  # fmt: skip
+        session,
+        caller.project_id,
+        caller.member_id,
+        provider=provider,
+        comment=str(comment) if comment is not None else None,
+        scopes=chosen,
+    )
     member = await session.get(Member, caller.member_id)
+    assert member is not None  # the caller's own
     return credential_body(credential, member)
 
 

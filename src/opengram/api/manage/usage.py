@@ -3,7 +3,7 @@ successful requests, summed per time bucket (`resolution`: `hour`, `day` (defaul
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +14,7 @@ from opengram.accounts.keys import Principal
 from opengram.accounts.requests import FEATURE_FILTERS, RequestFilter
 from opengram.api.manage.access import db_session, project_access
 from opengram.api.manage.wire import parse_when
+from opengram.api.services import Services, services
 from opengram.errors import InvalidQueryParameter, ProjectNotFound
 
 router = APIRouter(tags=["usage"])
@@ -42,9 +43,7 @@ def usage_filter(
     model: str | None = None,
 ) -> RequestFilter:
     """The filters of /usage and /usage/breakdown; the boolean feature filters are read by name."""
-    features = {
-        name: _bool(name, value) for name, value in request.query_params.items() if name in FEATURE_FILTERS
-    }
+    features = {name: _bool(name, value) for name, value in request.query_params.items() if name in FEATURE_FILTERS}
     return RequestFilter(
         start=parse_when("start", start),
         end=parse_when("end", end, end=True),
@@ -64,9 +63,9 @@ async def report_range(session: AsyncSession, caller: Principal, where: RequestF
     project = await projects.live_project(session, caller.project_id)
     if project is None:
         raise ProjectNotFound()
-    first = (where.start or project.created).astimezone(timezone.utc).date()
-    last = (where.end - timedelta(microseconds=1)) if where.end else datetime.now(timezone.utc)
-    return first.isoformat(), last.astimezone(timezone.utc).date().isoformat()
+    first = (where.start or project.created).astimezone(UTC).date()
+    last = (where.end - timedelta(microseconds=1)) if where.end else datetime.now(UTC)
+    return first.isoformat(), last.astimezone(UTC).date().isoformat()
 
 
 def _hours(seconds: float) -> float:
@@ -85,35 +84,42 @@ async def usage_summary(
     results = []
     for (label,), t in sorted(buckets.items()):
         b_start, b_end = reports.bucket_bounds(label, resolution)
-        results.append({
-            "start": b_start, "end": b_end,
-            "hours": _hours(t.seconds), "total_hours": _hours(t.total_seconds), "requests": t.requests,
-            "tokens": {"in": t.tokens_in, "out": t.tokens_out},
-            "tts": {"characters": t.tts_characters, "requests": t.tts_requests},
-        })  # fmt: skip
+        results.append(
+            {
+                "start": b_start,
+                "end": b_end,
+                "hours": _hours(t.seconds),
+                "total_hours": _hours(t.total_seconds),
+                "requests": t.requests,
+                "tokens": {"in": t.tokens_in, "out": t.tokens_out},
+                "tts": {"characters": t.tts_characters, "requests": t.tts_requests},
+            }
+        )
     return {"start": first, "end": last, "resolution": {"units": resolution, "amount": 1}, "results": results}
 
 
 @router.get("/v1/projects/{project_id}/usage/fields")
 async def usage_fields(
-    request: Request,
     start: str | None = None,
     end: str | None = None,
     caller: Principal = Depends(project_access("usage.fields")),
     session: AsyncSession = db_session,
+    services: Services = Depends(services),
 ) -> dict[str, Any]:
     where = RequestFilter(start=parse_when("start", start), end=parse_when("end", end, end=True))
     found = await reports.fields(session, caller.project_id, where)
-    specs = {s.uuid: s for s in request.app.state.registry.specs}
+    specs = {s.uuid: s for s in services.registry.specs}
     models = []
     for model_id in found.models:
         spec = specs.get(model_id)
-        models.append({
-            "name": spec.key if spec else model_id,
-            "language": ("multi" if "*" in spec.languages else spec.languages[0]) if spec else None,
-            "version": spec.version if spec else None,
-            "model_id": model_id,
-        })  # fmt: skip
+        models.append(
+            {
+                "name": spec.key if spec else model_id,
+                "language": ("multi" if "*" in spec.languages else spec.languages[0]) if spec else None,
+                "version": spec.version if spec else None,
+                "model_id": model_id,
+            }
+        )
     return {
         "tags": found.tags,
         "models": models,
@@ -145,9 +151,16 @@ async def usage_breakdown(
         if grouping:
             value = key[1]
             group[grouping] = list(value) if isinstance(value, tuple) else value
-        results.append({
-            "hours": _hours(t.seconds), "total_hours": _hours(t.total_seconds), "agent_hours": _hours(t.agent_seconds),
-            "tokens_in": t.tokens_in, "tokens_out": t.tokens_out, "tts_characters": t.tts_characters,
-            "requests": t.requests, "grouping": group,
-        })  # fmt: skip
+        results.append(
+            {
+                "hours": _hours(t.seconds),
+                "total_hours": _hours(t.total_seconds),
+                "agent_hours": _hours(t.agent_seconds),
+                "tokens_in": t.tokens_in,
+                "tokens_out": t.tokens_out,
+                "tts_characters": t.tts_characters,
+                "requests": t.requests,
+                "grouping": group,
+            }
+        )
     return {"start": first, "end": last, "resolution": {"units": resolution, "amount": 1}, "results": results}

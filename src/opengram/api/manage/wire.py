@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
 
@@ -20,7 +20,7 @@ def iso(value: datetime | None) -> str | None:
     """`2024-01-15T09:30:00Z`, as Deepgram writes timestamps."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -40,13 +40,12 @@ def parse_when(name: str, raw: str | None, *, end: bool = False) -> datetime | N
             day = date.fromisoformat(text)
             if end:
                 day += timedelta(days=1)
-            return datetime.combine(day, time(), tzinfo=timezone.utc)
+            return datetime.combine(day, time(), tzinfo=UTC)
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidQueryParameter(f"invalid value for `{name}`: {raw!r}") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
     # An `end` with a time is inclusive; store it as the exclusive bound just after.
     return value + timedelta(microseconds=1) if end else value
-

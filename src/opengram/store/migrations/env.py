@@ -1,8 +1,10 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from opengram.accounts.models import Base
-from opengram.jobs import models as _jobs  # noqa: F401  (its table joins the metadata)
+# The tables' owners, imported so that their tables join the metadata.
+from opengram.accounts import models as _accounts  # noqa: F401
+from opengram.jobs import models as _jobs  # noqa: F401
+from opengram.store.orm import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from opengram.engines.live_decode import Outcome
+from opengram.engines.live_decode import WindowOutcome
 from opengram.engines.registry import MULTI, ModelSpec
 from opengram.speech import intelligence
-from opengram.speech.live_segments import RATE
+from opengram.speech.live.segments import RATE
 from opengram.speech.options import ListenOptions
-from opengram.speech.pipeline import confidence_of, languages_of, postprocess, tag_language, text_of, wire_words
+from opengram.speech.postprocess import postprocess
 from opengram.speech.search import search
+from opengram.speech.shape import confidence_of, languages_of, tag_language, text_of, wire_words
 from opengram.speech.words import TimedWord, from_engine, tighten
 
 
@@ -56,7 +57,12 @@ class ResultBuilder:
             self.metadata["extra"] = extra
 
     def placed(
-        self, outcome: Outcome, audio_start: int, speech: list[tuple[float, float]], span: tuple[int, int], keep_from: float
+        self,
+        outcome: WindowOutcome,
+        audio_start: int,
+        speech: list[tuple[float, float]],
+        span: tuple[int, int],
+        keep_from: float,
     ) -> list[TimedWord]:
         """The decoded words in stream time, as the model wrote them (before Deepgram's text features)."""
         transcript = outcome.transcript
@@ -73,7 +79,12 @@ class ResultBuilder:
         return placed
 
     def words(
-        self, outcome: Outcome, audio_start: int, speech: list[tuple[float, float]], span: tuple[int, int], keep_from: float
+        self,
+        outcome: WindowOutcome,
+        audio_start: int,
+        speech: list[tuple[float, float]],
+        span: tuple[int, int],
+        keep_from: float,
     ) -> list[TimedWord]:
         placed = self.placed(outcome, audio_start, speech, span, keep_from)
         return postprocess(placed, self.options, outcome.transcript.language) if placed else []

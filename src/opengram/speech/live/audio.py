@@ -18,10 +18,16 @@ import numpy as np
 TARGET_RATE = 16000
 
 # Deepgram encoding -> (PyAV codec for sample-wise raw audio, bytes per sample)
-RAW_CODECS = {"linear16": ("pcm_s16le", 2), "linear32": ("pcm_s32le", 4), "mulaw": ("pcm_mulaw", 1), "alaw": ("pcm_alaw", 1)}
+RAW_CODECS = {
+    "linear16": ("pcm_s16le", 2),
+    "linear32": ("pcm_s32le", 4),
+    "mulaw": ("pcm_mulaw", 1),
+    "alaw": ("pcm_alaw", 1),
+}
 # Deepgram encoding -> FFmpeg demuxer for coded audio without a recognisable header
 CODED_FORMATS = {
-    "flac": "flac", "opus": "ogg", "ogg-opus": "ogg", "speex": "ogg", "amr-nb": "amrnb", "amr-wb": "amrwb", "g729": "g729",
+    "flac": "flac", "opus": "ogg", "ogg-opus": "ogg", "speex": "ogg", "amr-nb": "amrnb", "amr-wb": "amrwb",
+    "g729": "g729",
 }  # fmt: skip
 _CONTAINER_MAGIC = (b"RIFF", b"RIFX", b"RF64", b"fLaC", b"OggS", b"ID3", b"FORM", b"\x1aE\xdf\xa3", b"#!AMR", b"caff")
 
@@ -64,7 +70,9 @@ class _Resamplers:
             self._rate = rate
         out = []
         for plane, resampler in zip(planes, self._resamplers):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(plane[None], dtype=np.float32), format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(plane[None], dtype=np.float32), format="fltp", layout="mono"
+            )
             frame.sample_rate = rate
             pieces = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
             out.append(np.concatenate(pieces) if pieces else np.zeros(0, np.float32))
@@ -127,7 +135,11 @@ def _wav_header(head: bytes) -> tuple[tuple[str, int], int, int, int] | None | b
             if len(head) < pos + 8 + min(size, 40):
                 return False
             body = head[pos + 8 : pos + 8 + size]
-            tag, channels, rate = int.from_bytes(body[0:2], "little"), int.from_bytes(body[2:4], "little"), int.from_bytes(body[4:8], "little")
+            tag, channels, rate = (
+                int.from_bytes(body[0:2], "little"),
+                int.from_bytes(body[2:4], "little"),
+                int.from_bytes(body[4:8], "little"),
+            )
             bits = int.from_bytes(body[14:16], "little")
             if tag == 0xFFFE and len(body) >= 26:
                 tag = int.from_bytes(body[24:26], "little")
@@ -242,7 +254,9 @@ def decode_container(
     produced = False
     try:
         # Small probes: the default (5 MB, 5 s) would wait for seconds of live audio before the first frame.
-        with av.open(reader, mode="r", format=fmt, options={"probesize": "8192", "analyzeduration": "100000"}) as container:
+        with av.open(
+            reader, mode="r", format=fmt, options={"probesize": "8192", "analyzeduration": "100000"}
+        ) as container:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
                 raise UndecodableAudio("no audio stream")

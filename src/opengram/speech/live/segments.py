@@ -1,5 +1,5 @@
 """One channel of a live stream: its audio, Silero VAD and the cut of its timeline into spans, each of which
-ends in one final `Results` (see `streaming` for the whole schedule). Runs on the stream's ingest thread."""
+ends in one final `Results` (see `stream` for the whole schedule). Runs on the stream's ingest thread."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class StreamConfig:
     vad_events: bool
 
     @classmethod
-    def of(cls, options: ListenOptions) -> "StreamConfig":
+    def of(cls, options: ListenOptions) -> StreamConfig:
         endpointing = options.endpointing
         if endpointing is False:
             ms = None

@@ -1,31 +1,36 @@
 """The shared decode schedule: rounds of final and interim decodes for every live stream of the server, batched
-across streams, through the model scheduler (see `streaming` for the design)."""
+across streams, through the model scheduler (see `stream` for the design)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from opengram.engines.live_decode import LiveDecoder, Outcome, Window
+from opengram.engines.live_decode import LiveDecoder, Window, WindowOutcome
 from opengram.engines.registry import ModelRegistry, ModelSpec
 from opengram.engines.scheduler import Scheduler
-from opengram.speech.live_segments import RATE, Cut
-from opengram.speech.pipeline import postprocess
-from opengram.speech.words import TimedWord
-
-if TYPE_CHECKING:  # streams hand themselves to the schedule; only their type is needed here
-    from opengram.speech.streaming import LiveStream
 
 log = logging.getLogger("opengram.streaming")
 
 
-class DecodeJob:
-    """One decode for one stream; `prepare` and `finish` run on the model thread."""
+class ScheduledStream(Protocol):
+    """What the schedule needs of a stream: the model it decodes on, and where each decode's result goes."""
 
-    def __init__(self, stream: "LiveStream", channel: int, final: bool):
+    spec: ModelSpec
+
+    def delivered(self, job: DecodeJob, result: Any) -> None:
+        """A decode came back (on the event loop); `result` is what its `finish` returned, None if it failed."""
+
+
+class DecodeJob:
+    """One decode for one stream; `prepare` and `finish` run on the model thread. The stream's own kinds
+    (finals and interims) are in `decodes.py`; the schedule only orders and batches them."""
+
+    def __init__(self, stream: ScheduledStream, channel: int, final: bool):
         self.stream = stream
         self.channel = channel
         self.final = final
@@ -35,58 +40,8 @@ class DecodeJob:
     def prepare(self) -> Window | None:
         return self.window
 
-    def finish(self, outcome: Outcome | None) -> Any:
+    def finish(self, outcome: WindowOutcome | None) -> Any:
         return outcome
-
-
-class FinalDecode(DecodeJob):
-    def __init__(self, stream: "LiveStream", cut: Cut):
-        super().__init__(stream, cut.channel, final=True)
-        self.cut = cut
-        self.placed: list[TimedWord] = []  # the words before text features, for a later merge (no_delay)
-        self.language = "en"
-        self.options = stream.options  # as they were when the segment was cut (a Configure applies to later ones)
-        assert cut.audio is not None
-        self.window = Window(cut.audio, cut.speech, stream.decode_options, final=True)
-
-    def finish(self, outcome: Outcome | None) -> dict[str, Any]:
-        cut = self.cut
-        words: list[TimedWord] = []
-        if outcome is not None:
-            self.placed = self.stream.builder.placed(outcome, cut.audio_start, cut.speech, (cut.start, cut.end), cut.keep_from)
-            self.language = outcome.transcript.language if outcome.transcript else "en"
-            words = postprocess(self.placed, self.options, self.language) if self.placed else []
-        speakers = self.stream.speakers(cut.channel)
-        if speakers is not None and words:
-            words = speakers.label(cut.audio, cut.speech, words, cut.audio_start / RATE)
-        return self.stream.builder.results(
-            cut.channel, cut.start, cut.end, words, is_final=True, speech_final=cut.speech_final,
-            from_finalize=cut.from_finalize, language=self.language, options=self.options,
-        )  # fmt: skip
-
-
-class InterimDecode(DecodeJob):
-    def __init__(self, stream: "LiveStream", channel: int):
-        super().__init__(stream, channel, final=False)
-        self.snapshot: tuple | None = None
-
-    def prepare(self) -> Window | None:
-        track = self.stream.track(self.channel)
-        self.snapshot = track.interim_window(self.stream.decode_options) if track is not None else None
-        return self.snapshot[0] if self.snapshot else None
-
-    def finish(self, outcome: Outcome | None) -> tuple[int, dict[str, Any]] | None:
-        if outcome is None or outcome.transcript is None or self.snapshot is None:
-            return None
-        window, start, end, audio_start, keep_from, generation = self.snapshot
-        words = self.stream.builder.words(outcome, audio_start, list(window.speech), (start, end), keep_from)
-        speakers = self.stream.speakers(self.channel)
-        if speakers is not None and words:
-            words = speakers.label(window.audio, window.speech, words, audio_start / RATE, final=False)
-        message = self.stream.builder.results(
-            self.channel, start, end, words, is_final=False, language=outcome.transcript.language
-        )
-        return generation, message
 
 
 class LiveScheduler:
@@ -96,48 +51,58 @@ class LiveScheduler:
         self.scheduler = scheduler
         self.registry = registry
         self.max_batch = max_batch
-        self._finals: dict[int, deque[FinalDecode]] = {}
-        self._interims: dict[tuple[int, int], InterimDecode] = {}
+        self._finals: dict[int, deque[DecodeJob]] = {}
+        self._interims: dict[tuple[int, int], DecodeJob] = {}
         self._last_interim: dict[tuple[int, int], float] = {}
         self._decoders: dict[str, LiveDecoder] = {}
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
-        self.stats = {"rounds": 0, "batched": 0, "finals": 0, "interims": 0, "short": 0, "final_fallbacks": 0, "interims_dropped": 0}
+        self.stats = {
+            "rounds": 0,
+            "batched": 0,
+            "finals": 0,
+            "interims": 0,
+            "short": 0,
+            "final_fallbacks": 0,
+            "interims_dropped": 0,
+        }
 
-    def _ensure_started(self) -> None:
-        if self._task is None or self._task.done():
+    def _ensure_started(self) -> asyncio.Event:
+        """Start the rounds if they are not running; returns what wakes them."""
+        if self._wake is None or self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="live-scheduler")
+        return self._wake
 
     async def stop(self) -> None:
         log.info("live decode stats %s", self.stats)
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
 
-    def submit(self, job: FinalDecode) -> None:
-        self._ensure_started()
+    def submit(self, job: DecodeJob) -> None:
+        """A final: decoded in its stream's order, before any interim."""
+        wake = self._ensure_started()
         self._finals.setdefault(id(job.stream), deque()).append(job)
-        self._wake.set()
+        wake.set()
 
-    def want_interim(self, stream: "LiveStream", channel: int) -> None:
-        self._ensure_started()
-        key = (id(stream), channel)
+    def want_interim(self, job: DecodeJob) -> None:
+        """An interim, unless one of its stream's channel is already waiting (which then stands for it)."""
+        wake = self._ensure_started()
+        key = (id(job.stream), job.channel)
         if key not in self._interims:
-            self._interims[key] = InterimDecode(stream, channel)
-            self._wake.set()
+            self._interims[key] = job
+            wake.set()
 
-    def forget(self, stream: "LiveStream") -> None:
+    def forget(self, stream: ScheduledStream) -> None:
         self._finals.pop(id(stream), None)
         for key in [k for k in self._interims if k[0] == id(stream)]:
             del self._interims[key]
         for key in [k for k in self._last_interim if k[0] == id(stream)]:
             del self._last_interim[key]
 
-    def pending_finals(self, stream: "LiveStream") -> int:
+    def pending_finals(self, stream: ScheduledStream) -> int:
         return len(self._finals.get(id(stream), ()))
 
     def _pick(self) -> list[DecodeJob]:
@@ -196,7 +161,7 @@ class LiveScheduler:
             if window is not None:
                 windows.setdefault(job.stream.spec.key, []).append((i, window))
                 specs[job.stream.spec.key] = job.stream.spec
-        outcomes: list[Outcome | None] = [None] * len(jobs)
+        outcomes: list[WindowOutcome | None] = [None] * len(jobs)
         for key, items in windows.items():
             decoded = self._decoder(specs[key]).decode([w for _, w in items])
             for (i, _), outcome in zip(items, decoded):

@@ -24,8 +24,9 @@ fills its own outbound queue, whose interims are dropped first.
 Threads: each stream has one ingest thread (audio decoding, resampling, VAD, segmentation); model work
 runs on the scheduler's worker; messages are ordered and sent on the event loop.
 
-Files: `live_segments` (a channel's VAD and spans), `live_schedule` (the shared decode rounds),
-`live_results` (Results messages), and this one: the session of one socket (`LiveStream`): input,
+Files (all in `speech/live/`): `segments` (a channel's VAD and spans), `schedule` (the shared decode
+rounds), `results` (Results messages), `audio` (incremental decoding), `diarize` (speakers as finals come),
+`configure` (mid-stream Configure), and this one: the session of one socket (`LiveStream`): input,
 the order of messages, UtteranceEnd, the no_delay hold, and the closing Metadata.
 """
 
@@ -43,11 +44,15 @@ from typing import Any
 import numpy as np
 
 from opengram.engines.registry import ModelSpec
-from opengram.speech import formatting, live_audio, live_configure
-from opengram.speech.live_diarize import OnlineSpeakers
-from opengram.speech.live_results import ResultBuilder, round_time
-from opengram.speech.live_schedule import LiveScheduler, FinalDecode, DecodeJob
-from opengram.speech.live_segments import (
+from opengram.speech import formatting
+from opengram.speech.decoding import decode_options
+from opengram.speech.live import audio as live_audio
+from opengram.speech.live import configure as live_configure
+from opengram.speech.live.decodes import FinalDecode, InterimDecode
+from opengram.speech.live.diarize import OnlineSpeakers
+from opengram.speech.live.results import ResultBuilder, round_time
+from opengram.speech.live.schedule import DecodeJob, LiveScheduler
+from opengram.speech.live.segments import (
     RATE,
     Cut,
     InterimDue,
@@ -57,7 +62,7 @@ from opengram.speech.live_segments import (
     Track,
 )
 from opengram.speech.options import ListenOptions
-from opengram.speech.pipeline import decode_options, postprocess
+from opengram.speech.postprocess import postprocess
 from opengram.speech.response import iso_now
 from opengram.speech.words import TimedWord
 
@@ -157,14 +162,17 @@ class LiveStream:
         try:
             options, report = live_configure.configured(self.options, message)
         except live_configure.ConfigureRefused as refused:
-            return {"type": "ConfigureFailure", "request_id": self.request_id, "code": refused.code,
-                    "description": refused.description}  # fmt: skip
+            return {
+                "type": "ConfigureFailure",
+                "request_id": self.request_id,
+                "code": refused.code,
+                "description": refused.description,
+            }
         self.options = options
         self.decode_options = self._decode_options(options)
         self.builder.options = options
         self._holds = self._holds_entities(options)
         return {"type": "ConfigureSuccess", "request_id": self.request_id, **report}
-
 
     async def feed(self, data: bytes) -> None:
         """Audio from the client. Waits (back-pressure) while the ingest thread is behind."""
@@ -302,18 +310,29 @@ class LiveStream:
             self._slots.setdefault(event.channel, deque()).append(slot)
             if event.audio is None:
                 slot.message = self.builder.results(
-                    event.channel, event.start, event.end, [], is_final=True,
-                    speech_final=event.speech_final, from_finalize=event.from_finalize,
-                )  # fmt: skip
+                    event.channel,
+                    event.start,
+                    event.end,
+                    [],
+                    is_final=True,
+                    speech_final=event.speech_final,
+                    from_finalize=event.from_finalize,
+                )
                 self._pump(event.channel)
             else:
                 self.live.submit(FinalDecode(self, event))
         elif isinstance(event, SpeechStarted):
             if self.config.vad_events:
-                self._send({"type": "SpeechStarted", "channel": [event.channel, max(1, len(self.tracks))], "timestamp": round_time(event.at / RATE)})
+                self._send(
+                    {
+                        "type": "SpeechStarted",
+                        "channel": [event.channel, max(1, len(self.tracks))],
+                        "timestamp": round_time(event.at / RATE),
+                    }
+                )
         elif isinstance(event, InterimDue):
             if self.config.interim and not self._closing:
-                self.live.want_interim(self, event.channel)
+                self.live.want_interim(InterimDecode(self, event.channel))
         elif isinstance(event, Progress):
             self._audio_now[event.channel] = event.now
             self._open_speech[event.channel] = event.open_speech
@@ -388,9 +407,15 @@ class LiveStream:
         placed = held.placed + slot.placed
         words = postprocess(placed, self.options, held.language) if placed else []
         message = self.builder.results(
-            cut.channel, cut.start, cut.end, words, is_final=True, speech_final=cut.speech_final,
-            from_finalize=cut.from_finalize, language=held.language,
-        )  # fmt: skip
+            cut.channel,
+            cut.start,
+            cut.end,
+            words,
+            is_final=True,
+            speech_final=cut.speech_final,
+            from_finalize=cut.from_finalize,
+            language=held.language,
+        )
         # Only the newest segment's words count for holding again: an empty final means the speaker stopped.
         return _Slot(cut, message, placed if slot.placed else [], held.language)
 
@@ -409,7 +434,13 @@ class LiveStream:
     def _check_utterance_end(self, channel: int) -> None:
         ms = self.config.utterance_end_ms
         last = self._last_word_end.get(channel)
-        if ms is None or last is None or self._utterance_sent.get(channel) or self._slots.get(channel) or channel in self._held:
+        if (
+            ms is None
+            or last is None
+            or self._utterance_sent.get(channel)
+            or self._slots.get(channel)
+            or channel in self._held
+        ):
             return
         now = self._audio_now.get(channel, 0) / RATE
         speech = self._open_speech.get(channel)

@@ -1,6 +1,6 @@
-"""The web console at /console: a single-page app, built from `console/` at the repository root into
-`console_dist/` beside this module (committed, so serving it needs no Node). The page calls the public API
-from the browser with the key its user signs in with; this module only serves files."""
+"""The web console at /console: a single-page app, built from `console/` at the repository root into the
+package's `console_dist/` (committed, so serving it needs no Node). The page calls the public API from the
+browser with the key its user signs in with; this module only serves files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
-DIST = Path(__file__).resolve().with_name("console_dist")
+DIST = Path(__file__).resolve().parent.parent / "console_dist"
 
 # Everything the page needs comes from this server: no CDN, no inline script, no framing.
 SECURITY_HEADERS = {
