@@ -25,7 +25,8 @@ from opengram.speech.options import ListenOptions  # noqa: E402
 
 
 class Replay:
-    """What a final's decode needs of its stream, without a socket or an event loop."""
+    """What a stream's decodes need of it (`decodes.DecodingStream`), without a socket or an event loop:
+    hypotheses run at once when due (no clock), so their commits are scored too."""
 
     def __init__(self, options: ListenOptions, spec, decoder, beam_size: int = 1):
         from dataclasses import replace
@@ -35,7 +36,12 @@ class Replay:
         from opengram.speech.live.segments import StreamConfig, Track
 
         self.options = options
-        self.tracks = [Track(0, StreamConfig.of(options))]
+        self.config = StreamConfig.of(options)
+        self.interim = self.config.interim
+        self.tracks = [Track(0, self.config)]
+        self.hypotheses: dict = {}
+        self.commits: dict = {}
+        self.events: list = []
         plain = options.model_copy(update={"filler_words": False, "detect_language": []})
         self.decode_options = replace(decode_options(plain, beam_size), initial_prompt=None)  # as LiveStream's
         self.builder = ResultBuilder(options, spec, "replay", lambda: 1)
@@ -44,6 +50,22 @@ class Replay:
 
     def speakers(self, channel: int):
         return None
+
+    def track(self, channel: int):
+        return self.tracks[channel]
+
+    def emit(self, event) -> None:
+        self.events.append(event)
+
+    def hypothesis(self) -> None:
+        """The open segment's decode, at once: it may commit words as a final (commit.py)."""
+        from opengram.speech.live.decodes import InterimDecode
+
+        job = InterimDecode(self, 0)
+        window = job.prepare()
+        if window is not None:
+            job.finish(self.decoder.decode([window])[0])
+            self.stats["hypotheses"] = self.stats.get("hypotheses", 0) + 1
 
     def decode_final(self, cut) -> dict:
         from opengram.speech.live.decodes import FinalDecode
@@ -56,22 +78,25 @@ class Replay:
 
 
 def replay(stream: Replay, audio: np.ndarray) -> list[tuple[float, float, str]]:
-    """Every final word of one stream, fed in 50 ms chunks."""
-    from opengram.speech.live.segments import Cut
+    """Every final word of one stream, fed in 50 ms chunks; a hypothesis runs as soon as it is due."""
+    from opengram.speech.live.segments import Cut, InterimDue
 
     track = stream.tracks[0]
-    cuts: list[Cut] = []
     step = int(0.05 * RATE)
     for i in range(0, audio.size, step):
-        track.append(audio[i : i + step], lambda e: cuts.append(e) if isinstance(e, Cut) else None)
+        track.append(audio[i : i + step], stream.emit)
+        if any(isinstance(e, InterimDue) for e in stream.events):
+            stream.events = [e for e in stream.events if not isinstance(e, InterimDue)]
+            stream.hypothesis()
     tail = track.flush(from_finalize=False)
     if tail is not None:
-        cuts.append(tail)
+        stream.events.append(tail)
     words = []
-    for cut in cuts:
-        if cut.audio is None:
+    for cut in stream.events:
+        if not isinstance(cut, Cut) or (cut.audio is None and cut.message is None):
             continue
-        message = stream.decode_final(cut)
+        stream.stats["commits"] = stream.stats.get("commits", 0) + int(cut.message is not None)
+        message = cut.message or stream.decode_final(cut)
         words += [(w["start"], w["end"], w["punctuated_word"]) for w in message["channel"]["alternatives"][0]["words"]]
     return words
 
@@ -82,15 +107,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--gap", type=float, default=1.5)
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="override a constant of opengram.speech.live.segments or engines.live_decode, e.g. POST_PAD_S=0.5")
+                        help="override a constant of opengram.speech.live.segments, .commit or engines.live_decode, e.g. POST_PAD_S=0.5")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     from opengram.engines import live_decode
+    from opengram.speech.live import commit as live_commit
     from opengram.speech.live import segments as live_segments
 
     for item in args.set:
         name, _, value = item.partition("=")
-        module = live_segments if hasattr(live_segments, name) else live_decode
+        module = next(m for m in (live_segments, live_commit, live_decode) if hasattr(m, name))
         setattr(module, name, type(getattr(module, name))(value))
 
     import jiwer

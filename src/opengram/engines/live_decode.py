@@ -47,6 +47,7 @@ LOG_PROB = -1.0
 NO_SPEECH = 0.6
 TRUNCATED_S = 0.8  # last word ends this long before the speech does: the decode stopped early
 OVERRUN_S = 0.8  # last word ends this long after the speech does: words made up in the padding
+SKIPPED_S = 1.0  # first word starts this long after the speech does: the decode left the first words out
 SURE_SPEECH_S = 1.0  # VAD speech this long that Whisper hears as nothing is checked on the full window
 PHRASE_WORDS = 4  # a phrase of this many words said twice in one segment is taken for a repetition loop
 SHORT_SPEECH_S = 2.0
@@ -265,6 +266,8 @@ class LiveDecoder:
     def _check_timing(words: list[Word], w: Window) -> str | None:
         if not words:
             return "no words"
+        if words[0].start > w.speech[0][0] + SKIPPED_S:
+            return "skipped"  # the decoder left out the window's first words (it began mid-sentence)
         speech_end = w.speech[-1][1]
         last = words[-1].end
         if not w.open_end and last < speech_end - TRUNCATED_S:

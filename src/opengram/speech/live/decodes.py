@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from opengram.engines.asr import DecodeOptions
 from opengram.engines.live_decode import Window, WindowOutcome
+from opengram.speech.live.commit import Commit, committed
 from opengram.speech.live.diarize import OnlineSpeakers
 from opengram.speech.live.results import ResultBuilder
 from opengram.speech.live.schedule import DecodeJob, ScheduledStream
@@ -23,10 +24,23 @@ class DecodingStream(ScheduledStream, Protocol):
     options: ListenOptions
     decode_options: DecodeOptions
     builder: ResultBuilder
+    interim: bool  # whether the client asked for interim results
+    # Per channel: the open segment's last hypothesis (generation, placed words), and the last commit
+    # (boundary sample, its words). Read and written by decodes, on the model thread only.
+    hypotheses: dict[int, tuple[int, list[TimedWord] | None]]
+    commits: dict[int, tuple[int, list[TimedWord]]]
 
     def speakers(self, channel: int) -> OnlineSpeakers | None: ...
 
     def track(self, channel: int) -> Track | None: ...
+
+    def emit(self, event: Any) -> None: ...
+
+
+def committed_before(stream: DecodingStream, channel: int, start: int) -> list[TimedWord] | None:
+    """The words of the commit that a span beginning at `start` follows, if one does (model thread)."""
+    boundary, words = stream.commits.get(channel, (-1, []))
+    return words if boundary == start else None
 
 
 class FinalDecode(DecodeJob):
@@ -46,7 +60,12 @@ class FinalDecode(DecodeJob):
         words: list[TimedWord] = []
         if outcome is not None:
             self.placed = self.stream.builder.placed(
-                outcome, cut.audio_start, cut.speech, (cut.start, cut.end), cut.keep_from
+                outcome,
+                cut.audio_start,
+                cut.speech,
+                (cut.start, cut.end),
+                cut.keep_from,
+                committed_before(self.stream, cut.channel, cut.start),
             )
             self.language = outcome.transcript.language if outcome.transcript else "en"
             words = postprocess(self.placed, self.options, self.language) if self.placed else []
@@ -78,15 +97,54 @@ class InterimDecode(DecodeJob):
         self.snapshot = track.interim_window(self.stream.decode_options) if track is not None else None
         return self.snapshot[0] if self.snapshot else None
 
-    def finish(self, outcome: WindowOutcome | None) -> tuple[int, dict[str, Any]] | None:
+    def finish(self, outcome: WindowOutcome | None) -> tuple[int, dict[str, Any] | None] | None:
+        """(the generation the interim belongs to, the interim message, or None when the client asked for
+        none), after committing the words this hypothesis settles (commit.py); None: nothing to show."""
         if outcome is None or outcome.transcript is None or self.snapshot is None:
             return None
         window, start, end, audio_start, keep_from, generation = self.snapshot
-        words = self.stream.builder.words(outcome, audio_start, list(window.speech), (start, end), keep_from)
-        speakers = self.stream.speakers(self.channel)
+        stream, builder, language = self.stream, self.stream.builder, outcome.transcript.language
+        after = committed_before(stream, self.channel, start)
+        placed = builder.placed(outcome, audio_start, list(window.speech), (start, end), keep_from, after)
+        previous = stream.hypotheses.get(self.channel)
+        prior = previous[1] if previous is not None and previous[0] == generation else None
+        stream.hypotheses[self.channel] = (generation, placed)
+        commit = committed(prior, placed, end / RATE, (end - start) / RATE)
+        if commit is not None and self._commit(commit, window, start, end, audio_start, generation, language):
+            generation, start, placed = generation + 1, self._boundary(commit, end), commit.rest
+            stream.hypotheses[self.channel] = (generation, None)
+        if not stream.interim:
+            return generation, None
+        words = builder.words_of(placed, language)
+        speakers = stream.speakers(self.channel)
         if speakers is not None and words:
             words = speakers.label(window.audio, window.speech, words, audio_start / RATE, final=False)
-        message = self.stream.builder.results(
-            self.channel, start, end, words, is_final=False, language=outcome.transcript.language
+        return generation, builder.results(self.channel, start, end, words, is_final=False, language=language)
+
+    @staticmethod
+    def _boundary(commit: Commit, end: int) -> int:
+        return min(int(round(commit.boundary * RATE)), end)
+
+    def _commit(
+        self, commit: Commit, window: Window, start: int, end: int, audio_start: int, generation: int, language: str
+    ) -> bool:
+        """The committed words as a final, handed to the track, which cuts the segment after them (unless it
+        was cut meanwhile)."""
+        stream = self.stream
+        boundary = self._boundary(commit, end)
+        options = stream.options
+        words = postprocess(commit.words, options, language)
+        speakers = stream.speakers(self.channel)
+        if speakers is not None and words:
+            offset = audio_start / RATE
+            speech = [(a, b) for a, b in window.speech if a < boundary / RATE - offset]
+            words = speakers.label(window.audio[: boundary - audio_start], speech, words, offset)
+        message = stream.builder.results(
+            self.channel, start, boundary, words, is_final=True, language=language, options=options
         )
-        return generation, message
+        cut = Cut(self.channel, start, boundary, None, message=message, placed=commit.words, language=language)
+        track = stream.track(self.channel)
+        if track is None or not track.commit(cut, generation, stream.emit):
+            return False
+        stream.commits[self.channel] = (boundary, commit.words)
+        return True

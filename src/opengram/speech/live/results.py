@@ -9,6 +9,7 @@ from typing import Any
 from opengram.engines.live_decode import WindowOutcome
 from opengram.engines.registry import MULTI, ModelSpec
 from opengram.speech import intelligence
+from opengram.speech.live.commit import unheard
 from opengram.speech.live.segments import RATE
 from opengram.speech.options import ListenOptions
 from opengram.speech.postprocess import postprocess
@@ -63,13 +64,22 @@ class ResultBuilder:
         speech: list[tuple[float, float]],
         span: tuple[int, int],
         keep_from: float,
+        committed: list[TimedWord] | None = None,
     ) -> list[TimedWord]:
-        """The decoded words in stream time, as the model wrote them (before Deepgram's text features)."""
+        """The decoded words in stream time, as the model wrote them (before Deepgram's text features).
+        `committed`: the words of the commit this span follows, when its audio begins before that commit's
+        boundary (`commit.unheard` then drops what it hears again)."""
         transcript = outcome.transcript
         if transcript is None or not transcript.words:
             return []
-        words = [w for w in tighten(from_engine(transcript.words), list(speech)) if belongs(w, keep_from, speech)]
         offset = audio_start / RATE
+        words = tighten(from_engine(transcript.words), list(speech))
+        if committed is not None:
+            moved = [replace(w, start=w.start + offset, end=w.end + offset) for w in words]
+            kept = unheard(moved, span[0] / RATE, committed)
+            words = [replace(w, start=w.start - offset, end=w.end - offset) for w in kept]
+        else:
+            words = [w for w in words if belongs(w, keep_from, speech)]
         lo, hi = span[0] / RATE, span[1] / RATE
         placed = []
         for w in words:
@@ -78,16 +88,9 @@ class ResultBuilder:
             placed.append(replace(w, start=round_time(start), end=round_time(end)))
         return placed
 
-    def words(
-        self,
-        outcome: WindowOutcome,
-        audio_start: int,
-        speech: list[tuple[float, float]],
-        span: tuple[int, int],
-        keep_from: float,
-    ) -> list[TimedWord]:
-        placed = self.placed(outcome, audio_start, speech, span, keep_from)
-        return postprocess(placed, self.options, outcome.transcript.language) if placed else []
+    def words_of(self, placed: list[TimedWord], language: str) -> list[TimedWord]:
+        """Placed words with the stream's text features."""
+        return postprocess(placed, self.options, language) if placed else []
 
     def results(
         self,

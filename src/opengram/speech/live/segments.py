@@ -19,14 +19,18 @@ RATE = 16000
 SPEECH_ON = 0.5  # Silero thresholds, with hysteresis (faster-whisper's defaults)
 SPEECH_OFF = 0.35
 ENDPOINT_FLOOR_MS = 400  # the shortest silence the VAD reliably tells from a pause between words
-MAX_SEGMENT_S = 12.0
+MAX_SEGMENT_S = 12.0  # a segment no hypothesis could commit in (commit.py) is cut at its quietest frame
 SILENCE_FINAL_S = 1.0  # an empty final per second of silence
-INTERIM_EVERY_S = 1.0
+HYPOTHESIS_EVERY_S = 1.0  # an open segment is decoded again after each further second of audio ...
+HYPOTHESIS_AFTER_S = 5.0  # ... once it is this long; with interim results, from its first second
 PRE_PAD_S = 0.3  # audio kept before the first speech frame (VAD onset lag)
 # Audio before a segment that its decode hears again, its words dropped. Off: with tiny.en, earlier audio
 # (alone, or with its words forced as a prefix) measured worse than none (bench/RESULTS.md).
 CONTEXT_S = 0.0
 POST_PAD_S = 0.3
+# After a commit (commit.py), the next decodes hear this much of the committed audio again, its words
+# dropped, so a word the cut clipped is still heard whole.
+COMMIT_CONTEXT_S = 0.5
 MIN_SPEECH_S = 0.1  # speech shorter than this is a click, not a word: no decode
 
 
@@ -75,6 +79,10 @@ class Cut:
     keep_from: float = 0.0  # seconds from audio_start: words before this belong to earlier spans (context)
     speech_final: bool = False
     from_finalize: bool = False
+    # A commit (commit.py): the span's words are known already, and its final message is made.
+    message: dict[str, Any] | None = None
+    placed: list[Any] = field(default_factory=list)
+    language: str = "en"
 
 
 @dataclass
@@ -92,6 +100,8 @@ class Progress:
 
 @dataclass
 class InterimDue:
+    """The open segment is due another decode: its hypothesis (an interim, and maybe a commit)."""
+
     channel: int
 
 
@@ -143,6 +153,7 @@ class Track:
         self.last_speech_end = 0
         self.in_speech = False
         self.interim_mark = 0  # audio position of the last interim request
+        self.committed_at = -1  # where the open span began, if a commit began it
         self.progress_mark = 0
 
     # ingest thread
@@ -177,7 +188,9 @@ class Track:
                 emit(self._cut(now, speech_final=self.config.endpointing_ms is not None))
             elif now - self._audio_start() >= MAX_SEGMENT_S * RATE:
                 emit(self._cut(self._quietest(now), speech_final=False))
-            elif self.config.interim and now - self.interim_mark >= INTERIM_EVERY_S * RATE:
+            elif now - self.interim_mark >= HYPOTHESIS_EVERY_S * RATE and (
+                self.config.interim or now - self._audio_start() >= HYPOTHESIS_AFTER_S * RATE
+            ):
                 self.interim_mark = now
                 emit(InterimDue(self.index))
         elif now - PRE_PAD_S * RATE - self.span_start >= SILENCE_FINAL_S * RATE:
@@ -191,7 +204,8 @@ class Track:
         return max(self.span_start, int(self.speech_start - PRE_PAD_S * RATE))
 
     def _context_start(self, a: int) -> int:
-        return max(self.audio.start, self.speechy.start * FRAME, a - int(CONTEXT_S * RATE), 0)
+        context = COMMIT_CONTEXT_S if a == self.committed_at else CONTEXT_S
+        return max(self.audio.start, self.speechy.start * FRAME, a - int(context * RATE), 0)
 
     def _quietest(self, now: int) -> int:
         """Where to cut an over-long segment: the quietest frame of its second half."""
@@ -244,11 +258,31 @@ class Track:
             self.interim_mark = end
         else:
             self.speech_start = None
-        keep = end - int((CONTEXT_S + PRE_PAD_S) * RATE)
+        self._trim(end - int((max(CONTEXT_S, COMMIT_CONTEXT_S) + PRE_PAD_S) * RATE))
+        return cut
+
+    def commit(self, cut: Cut, generation: int, emit: Callable[[Any], None]) -> bool:
+        """End the open span at `cut.end` with the words a hypothesis committed (commit.py), if nothing was
+        cut since that hypothesis's snapshot (`generation`); the speech goes on in a new span. Emitted under
+        the lock, so it keeps its place among the ingest thread's cuts. Called from the model thread."""
+        with self.lock:
+            if generation != self.generation or self.speech_start is None:
+                return False
+            if not self.span_start < cut.end <= self.received:
+                return False
+            assert cut.start == self.span_start
+            self.span_start = self.committed_at = cut.end
+            self.speech_start = max(self.speech_start, cut.end)
+            self.interim_mark = max(self.interim_mark, cut.end)
+            self.generation += 1
+            self._trim(cut.end - int((max(CONTEXT_S, COMMIT_CONTEXT_S) + PRE_PAD_S) * RATE))
+            emit(cut)
+            return True
+
+    def _trim(self, keep: int) -> None:
         self.audio.trim(keep)
         self.probs.trim(keep // FRAME - 1)
         self.speechy.trim(keep // FRAME - 1)
-        return cut
 
     def flush(self, *, from_finalize: bool) -> Cut | None:
         """End the open span at the audio received so far (Finalize, CloseStream). A Finalize always

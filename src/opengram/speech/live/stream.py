@@ -132,6 +132,10 @@ class LiveStream:
         self._slots: dict[int, deque[_Slot]] = {}
         self.interims_dropped = 0  # for a client that reads too slowly
         self._held: dict[int, _Slot] = {}  # a final waiting for the rest of a number (no_delay=false)
+        self.interim = self.config.interim
+        # The decodes' own state (decodes.DecodingStream): hypotheses to compare, the last commit per channel.
+        self.hypotheses: dict[int, tuple[int, list[TimedWord] | None]] = {}
+        self.commits: dict[int, tuple[int, list[TimedWord]]] = {}
         # Entities are only formatted (so only worth waiting for) with smart_format or numerals; diarized
         # words carry speakers that a merge would lose.
         self._holds = self._holds_entities(options)
@@ -250,12 +254,13 @@ class LiveStream:
                     if channel is None or track.index == channel:
                         cut = track.flush(from_finalize=True)
                         if cut is not None:
-                            self._emit(cut)
+                            self.emit(cut)
                 continue
             return item
         return None  # and again on every later call
 
-    def _emit(self, event: Any) -> None:
+    def emit(self, event: Any) -> None:
+        """An event for the event loop, from the ingest or the model thread, in the order emitted."""
         self._loop.call_soon_threadsafe(self._on_event, event)
 
     def _sink(self, channels: list[np.ndarray]) -> None:
@@ -265,7 +270,7 @@ class LiveStream:
             self.tracks = [Track(i, self.config) for i in range(len(channels))]
         for track, samples in zip(self.tracks, channels):
             if samples.size:
-                track.append(samples, self._emit)
+                track.append(samples, self.emit)
 
     def _ingest(self) -> None:
         options = self.options
@@ -283,13 +288,13 @@ class LiveStream:
                 for track in self.tracks:
                     cut = track.flush(from_finalize=False)
                     if cut is not None:
-                        self._emit(cut)
+                        self.emit(cut)
         except live_audio.UndecodableAudio as exc:
             log.info("stream %s: undecodable audio (%s)", self.request_id, exc)
-            self._emit(StreamClosed(1008, "DATA-0000"))
+            self.emit(StreamClosed(1008, "DATA-0000"))
         except Exception:
             log.exception("stream %s: ingest failed", self.request_id)
-            self._emit(StreamClosed(1011, "NET-0000"))
+            self.emit(StreamClosed(1011, "NET-0000"))
         finally:
             while not self._eof:  # keep taking (and releasing credits) until the socket side is done
                 self._take()
@@ -308,7 +313,10 @@ class LiveStream:
         if isinstance(event, Cut):
             slot = _Slot(event)
             self._slots.setdefault(event.channel, deque()).append(slot)
-            if event.audio is None:
+            if event.message is not None:  # words a hypothesis committed (commit.py): the final is made
+                slot.message, slot.placed, slot.language = event.message, event.placed, event.language
+                self._pump(event.channel)
+            elif event.audio is None:
                 slot.message = self.builder.results(
                     event.channel,
                     event.start,
@@ -331,7 +339,7 @@ class LiveStream:
                     }
                 )
         elif isinstance(event, InterimDue):
-            if self.config.interim and not self._closing:
+            if not self._closing:  # a hypothesis: the interim (if asked for), and maybe a commit
                 self.live.want_interim(InterimDecode(self, event.channel))
         elif isinstance(event, Progress):
             self._audio_now[event.channel] = event.now
@@ -352,7 +360,7 @@ class LiveStream:
                 if slot.cut is job.cut:
                     slot.message, slot.placed, slot.language = result, job.placed, job.language
             self._pump(job.channel)
-        elif result is not None:
+        elif result is not None and result[1] is not None:
             generation, message = result
             track = self.track(job.channel)
             if track is None or track.generation != generation or self._slots.get(job.channel):
