@@ -345,7 +345,13 @@ class LiveStream:
             self._audio_now[event.channel] = event.now
             self._open_speech[event.channel] = event.open_speech
             held = self._held.get(event.channel)
-            if held is not None and event.now - held.cut.end >= ENTITY_WAIT_S * RATE:
+            # No more of it came within the wait; a later segment already cut (its decode still to come) is
+            # waited for, so a busy model never splits a number that was said in time.
+            if (
+                held is not None
+                and event.now - held.cut.end >= ENTITY_WAIT_S * RATE
+                and not self._slots.get(event.channel)
+            ):
                 self._send_final(event.channel, self._held.pop(event.channel).message)  # no more of it came
             self._check_utterance_end(event.channel)
 
