@@ -105,6 +105,10 @@ def start_server(tmp: Path, db: TempDatabase, *, bootstrap: bool = True, **env_o
         **({"OPENGRAM_BOOTSTRAP_KEY": key} if bootstrap else {}),
         # Tests fetch URLs from a loopback file server.
         "OPENGRAM_FETCH_ALLOW_PRIVATE": "true",
+        # Functional tests open streams side by side on a busy 2-core machine: the live capacity (calibrated,
+        # and refusing when decoding falls behind) is tested on servers of its own (test_live_capacity.py).
+        "OPENGRAM_LIVE_CAPACITY": "64",
+        "OPENGRAM_LIVE_BEHIND_S": "600",
         **env_overrides,
     }
     log = tmp / f"server-{port}.log"

@@ -17,7 +17,7 @@ from opengram.accounts import tokens
 from opengram.accounts.billing import PriceList, Pricing
 from opengram.accounts.bootstrap import bootstrap
 from opengram.accounts.limits import ConcurrencyLimits
-from opengram.api import auth, console, listen, listen_ws, manage, read, speak, speak_ws, v2
+from opengram.api import auth, console, listen, listen_ws, manage, read, speak, speak_ws, status, v2
 from opengram.api.context import SCOPE_KEY, RequestContext, RequestContextMiddleware
 from opengram.api.services import Services
 from opengram.config import Settings
@@ -29,7 +29,10 @@ from opengram.engines.voices import VoiceRegistry
 from opengram.errors import DeepgramError, InternalError, InvalidJson, InvalidQueryParameter
 from opengram.jobs.worker import JobWorker
 from opengram.speech.callback import listen_job
+from opengram.speech.decoding import decode_options
+from opengram.speech.live.capacity import LiveCapacity
 from opengram.speech.live.schedule import LiveScheduler
+from opengram.speech.options import ListenOptions
 from opengram.speech.pipeline import ListenService
 from opengram.store import migrate
 from opengram.store.db import create_engine_for, session_factory
@@ -78,6 +81,29 @@ def error_response(request: Request, error: DeepgramError) -> Response:
     return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
+# What the live capacity is measured on: real speech from our own voice (speech/live/capacity.py).
+CALIBRATION_TEXT = (
+    "Good morning, and thank you for calling. I would like to check the status of my order, which was placed "
+    "last Tuesday and has not arrived yet. Could you tell me when it will be delivered?"
+)
+
+
+async def calibrate_live(services: Services, voices_loaded: asyncio.Task[None]) -> None:
+    """Measure this machine for the live capacity, once the voices are loaded (beside serving, not before);
+    nothing to measure when a setting fixes it."""
+    await asyncio.gather(voices_loaded, return_exceptions=True)
+    if services.capacity.source == "setting":
+        return
+    try:
+        speech = await asyncio.to_thread(services.speak.samples, CALIBRATION_TEXT, 16000)
+        decoder = await asyncio.to_thread(services.live.decoder, services.registry.default)
+        options = decode_options(ListenOptions(), services.settings.beam_size)
+        await services.listen.scheduler.run(services.capacity.calibrate, decoder, speech, options, admit=False)
+    except Exception:
+        log.exception("live capacity calibration failed: streams are refused only when decoding falls behind")
+        services.capacity.source = "uncalibrated"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -114,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runners={READ_PATH: partial(read_job, text), SPEAK_PATH: partial(speak_job, speak, settings)},
             default=partial(listen_job, listen, settings),
         )
+        live = LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch)
         services = Services(
             settings=settings,
             sessions=sessions,
@@ -129,7 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             registry=registry,
             listen=listen,
-            live=LiveScheduler(scheduler, registry, max_batch=settings.live_max_batch),
+            live=live,
+            capacity=LiveCapacity(live, settings.live_capacity, settings.live_behind_s),
             speak=speak,
             text=text,
             jobs=jobs,
@@ -137,10 +165,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.services = services  # read by `api.services` only
         jobs.start()
         voices_loaded = asyncio.create_task(asyncio.to_thread(speak.load))  # beside start-up, not before
+        calibrated = asyncio.create_task(calibrate_live(services, voices_loaded))
         try:
             yield
         finally:
-            await asyncio.gather(voices_loaded, return_exceptions=True)
+            calibrated.cancel()
+            await asyncio.gather(voices_loaded, calibrated, return_exceptions=True)
             await jobs.stop()
             await services.live.stop()
             scheduler.shutdown()
@@ -158,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(manage.router)
     app.include_router(v2.router)
     app.include_router(console.router)
+    app.include_router(status.router)
 
     @app.exception_handler(DeepgramError)
     async def deepgram_error(request: Request, exc: DeepgramError) -> Response:

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # at most this many streams' segments in one batched model call.
     stream_idle_timeout_s: float = 10.0
     live_max_batch: int = 4
+    # Live streams the server takes at once (past it, and whenever decoding falls behind, 429 at the
+    # handshake); 0: calibrated on this machine at start-up (speech/live/capacity.py).
+    live_capacity: int = 0
+    # ... and refuses while a live final has waited this long for the model (streams falling behind).
+    live_behind_s: float = 1.5
 
     # Pre-recorded input limits (Deepgram allows 2 GB uploads).
     max_upload_bytes: int = 2 * 1024**3

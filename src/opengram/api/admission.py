@@ -15,7 +15,7 @@ admission through `api.handshake.admit`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,9 +88,15 @@ async def admission(conn: HTTPConnection, services: Services, caller: Principal,
     except DeepgramError as error:
         await _refuse(conn, services, caller, kind, error)
     try:
-        record = _open(conn, services, caller, kind)
-        async with record.closing():
-            yield Admitted(caller, record)
+        with ExitStack() as server:
+            if kind == "streaming":  # and the server's own live capacity (speech/live/capacity.py)
+                try:
+                    server.enter_context(services.capacity.admit())
+                except DeepgramError as error:
+                    await _refuse(conn, services, caller, kind, error)
+            record = _open(conn, services, caller, kind)
+            async with record.closing():
+                yield Admitted(caller, record)
     finally:
         services.limits.release(caller.project_id, kind)
 

@@ -110,6 +110,8 @@ async def serve_stream(
                 stream.abort()
                 if stream.interims_dropped:
                     log.info("stream %s: %d interim results dropped for a slow reader", rid, stream.interims_dropped)
+                if stream.interims_shed:
+                    log.info("stream %s: %d hypotheses shed while its finals waited", rid, stream.interims_shed)
                 record.update(duration=stream.duration, channels=len(stream.tracks), models=[spec.uuid])
                 context.audio_seconds = round(stream.duration, 3)
             if relay is not None:

@@ -19,6 +19,7 @@ from opengram.accounts.limits import ConcurrencyLimits
 from opengram.config import Settings
 from opengram.engines.registry import ModelRegistry
 from opengram.jobs.worker import JobWorker
+from opengram.speech.live.capacity import LiveCapacity
 from opengram.speech.live.schedule import LiveScheduler
 from opengram.speech.pipeline import ListenService
 from opengram.text.service import TextService
@@ -35,6 +36,7 @@ class Services:
     registry: ModelRegistry  # speech-to-text models
     listen: ListenService  # pre-recorded transcription
     live: LiveScheduler  # the decode rounds every live stream shares
+    capacity: LiveCapacity  # how many live streams this server takes
     speak: SpeakService  # text to speech (and its voices)
     text: TextService  # text intelligence (/v1/read)
     jobs: JobWorker  # the durable queue of callback= requests

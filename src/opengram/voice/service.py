@@ -14,6 +14,8 @@ import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 
+import numpy as np
+
 from opengram.engines.scheduler import Scheduler
 from opengram.engines.tts import VoiceSpec
 from opengram.engines.voices import Voice, VoiceRegistry
@@ -176,6 +178,15 @@ class SpeakService:
 
     def synthesis(self, voice: Voice, fmt: AudioFormat, text: str, speed: float = 1.0) -> Synthesis:
         return Synthesis(self, voice.spec, fmt, text, speed)
+
+    def samples(self, text: str, rate: int) -> np.ndarray:
+        """The default voice saying `text`, as mono float32 at `rate` (blocking): real speech for measuring
+        the machine (the live capacity's calibration)."""
+        voice = self.voices.resolve(None)
+        engine = self.voices.engine(voice.spec)
+        said = np.concatenate([s for s in engine.sentences(text) if s.size])
+        times = np.arange(int(said.size * rate / engine.sample_rate)) / rate
+        return np.interp(times, np.arange(said.size) / engine.sample_rate, said).astype(np.float32)
 
     def load(self) -> None:
         """Load every installed voice (blocking; the server runs it beside start-up, not before)."""

@@ -105,6 +105,18 @@ class LiveScheduler:
     def pending_finals(self, stream: ScheduledStream) -> int:
         return len(self._finals.get(id(stream), ()))
 
+    def lag(self) -> tuple[float, float]:
+        """How long the oldest waiting final, and the oldest waiting hypothesis, have waited (seconds)."""
+        now = time.monotonic()
+        finals = max((now - q[0].created for q in self._finals.values() if q), default=0.0)
+        interims = max((now - job.created for job in self._interims.values()), default=0.0)
+        return finals, interims
+
+    def behind(self, stream: ScheduledStream) -> float:
+        """How long the stream's oldest final has waited for the model (seconds)."""
+        queue_ = self._finals.get(id(stream))
+        return time.monotonic() - queue_[0].created if queue_ else 0.0
+
     def _pick(self) -> list[DecodeJob]:
         heads = sorted((q[0] for q in self._finals.values() if q), key=lambda j: j.created)
         if heads:
@@ -142,7 +154,7 @@ class LiveScheduler:
                 for job, result in zip(jobs, results):
                     job.stream.delivered(job, result)
 
-    def _decoder(self, spec: ModelSpec) -> LiveDecoder:
+    def decoder(self, spec: ModelSpec) -> LiveDecoder:
         decoder = self._decoders.get(spec.key)
         if decoder is None:
             decoder = self._decoders[spec.key] = LiveDecoder(self.registry.engine(spec))
@@ -163,7 +175,7 @@ class LiveScheduler:
                 specs[job.stream.spec.key] = job.stream.spec
         outcomes: list[WindowOutcome | None] = [None] * len(jobs)
         for key, items in windows.items():
-            decoded = self._decoder(specs[key]).decode([w for _, w in items])
+            decoded = self.decoder(specs[key]).decode([w for _, w in items])
             for (i, _), outcome in zip(items, decoded):
                 outcomes[i] = outcome
         results = []

@@ -69,6 +69,7 @@ from opengram.speech.words import TimedWord
 log = logging.getLogger("opengram.streaming")
 
 ENTITY_WAIT_S = 3.0  # audio after a held final before it goes out alone (Deepgram: "up to ~3 s")
+SHED_AFTER_S = 2.0  # a final waiting this long for the model: the stream's hypotheses are skipped until it is done
 OUTBOX_INTERIM_LIMIT = 16  # queued messages (some seconds behind) past which a slow client's interims are dropped
 INGEST_CREDITS = 256  # messages a stream may have waiting for its ingest thread (back-pressure)
 
@@ -131,6 +132,7 @@ class LiveStream:
         self._credits = asyncio.Semaphore(INGEST_CREDITS)
         self._slots: dict[int, deque[_Slot]] = {}
         self.interims_dropped = 0  # for a client that reads too slowly
+        self.interims_shed = 0  # hypotheses not asked for while the stream's finals waited for the model
         self._held: dict[int, _Slot] = {}  # a final waiting for the rest of a number (no_delay=false)
         self.interim = self.config.interim
         # The decodes' own state (decodes.DecodingStream): hypotheses to compare, the last commit per channel.
@@ -339,7 +341,9 @@ class LiveStream:
                     }
                 )
         elif isinstance(event, InterimDue):
-            if not self._closing:  # a hypothesis: the interim (if asked for), and maybe a commit
+            if self.live.behind(self) > SHED_AFTER_S:
+                self.interims_shed += 1  # behind real time: finals first, interims (and commits) wait
+            elif not self._closing:  # a hypothesis: the interim (if asked for), and maybe a commit
                 self.live.want_interim(InterimDecode(self, event.channel))
         elif isinstance(event, Progress):
             self._audio_now[event.channel] = event.now
