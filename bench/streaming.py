@@ -14,6 +14,11 @@ Each stream sends exactly `--seconds` of its playlist, from the start of a diffe
 lockstep. Query: `punctuate=true`, default endpointing, and `interim_results=true` (mode `interim`) or
 `false` (mode `finals`).
 
+The sweep runs at a server whose own admission is off (`UNGUARDED`), to find where the marks stop holding.
+`--admission N` then runs N streams (interim mode, both playlists) at a server with its admission on: the
+capacity it calibrated at start-up, the streams it refused with 429 at the handshake, and the latency marks
+of the ones it admitted (which must hold).
+
 Deepgram's two latencies, on the client, at the moment each message arrives:
 - cursor latency, on every `Results`: the audio sent so far minus the message's `start + duration`;
 - endpoint latency, on every `speech_final` with words: the audio sent so far minus its last word's `end`.
@@ -327,10 +332,15 @@ def raw_engine_rtf(clips) -> dict:
     return {"audio_s": audio_s, "wall_s": wall_s, "rtf": audio_s / wall_s, "settings": settings, "loadavg_before": load}
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
+# The sweep measures what the server does when it takes every stream: its own admission (a calibrated
+# capacity, and refusing while decoding falls behind) is off there, and measured apart (`--admission`).
+UNGUARDED = {"OPENGRAM_LIVE_CAPACITY": "1000", "OPENGRAM_LIVE_BEHIND_S": "100000"}
+
+
+def start_server(workdir: Path, extra: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, str]:
     key, port = secrets.token_hex(20), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGRAM_")}
-    env.update(OPENGRAM_BOOTSTRAP_KEY=key)
+    env.update(OPENGRAM_BOOTSTRAP_KEY=key, **(extra or {}))
     exe = Path(sys.executable).with_name("opengram")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "opengram"]
     cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", f"sqlite:///{workdir}/bench.db"]
@@ -395,6 +405,41 @@ def run_once(client, mode: str, layout: list[str], sources: dict, seconds: float
     return streams, time.monotonic() - t0
 
 
+def admission_run(n: int, sources: dict, names: list[str], seconds: float) -> dict:
+    """N streams at a server with its admission on (capacity calibrated at start-up): how many it refuses
+    at the handshake, and whether the ones it admits hold the marks."""
+    import httpx
+    from deepgram import DeepgramClient, DeepgramClientEnvironment
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url, key = start_server(Path(tmp))
+        try:
+            deadline = time.monotonic() + 120
+            while (status := httpx.get(f"{url}/v1/status").json())["stream_capacity_source"] == "calibrating":
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            env = DeepgramClientEnvironment(base=url, production=url.replace("http", "ws"), agent=url, agent_rest=url)
+            client = DeepgramClient(api_key=key, environment=env)
+            load = open("/proc/loadavg").read().split()[0]
+            layout = [names[i % len(names)] for i in range(n)]
+            streams, _ = run_once(client, "interim", layout, sources, seconds)
+        finally:
+            proc.terminate()
+            proc.wait(15)
+    refused = [s for s in streams if s.error and "429" in s.error]
+    admitted = [s for s in streams if not any(s is r for r in refused)]
+    row = measure(admitted)
+    out = {"n": n, "load": load, "calibrated_capacity": status["stream_capacity"], "status": status,
+           "refused": len(refused), "admitted": len(admitted), **{k: row[k] for k in (
+               "cursor_p50", "cursor_p90", "endpoint_p50", "endpoint_p90", "errors", "pass")}}  # fmt: skip
+    print(f"Admission on, N = {n} (load {load}): capacity calibrated at {status['stream_capacity']} "
+          f"({status.get('calibrated_window_ms')} ms per window); {len(refused)} refused with 429, "
+          f"{len(admitted)} admitted: cursor {ms(row['cursor_p50'])}/{ms(row['cursor_p90'])} ms, endpoint "
+          f"{ms(row['endpoint_p50'])}/{ms(row['endpoint_p90'])} ms; {'pass' if row['pass'] else 'FAIL'}", flush=True)
+    return out
+
+
 def ms(v) -> str:
     return "n/a" if v is None else f"{v * 1000:.0f}"
 
@@ -416,6 +461,9 @@ def main() -> None:
     parser.add_argument("--separate", action="store_true", help="each playlist in runs of its own")
     parser.add_argument("--all", action="store_true", help="run every N, even after both playlists failed")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--admission", type=int, default=0, metavar="N",
+                        help="then N streams (interim mode, both playlists) at a server with its own admission on: "
+                             "the calibrated capacity, how many are refused, the admitted ones' marks")  # fmt: skip
     args = parser.parse_args()
     t_start = time.monotonic()
     for k in [k for k in os.environ if k.startswith("OPENGRAM_")]:
@@ -449,7 +497,7 @@ def main() -> None:
     failed_below: dict[str, set] = {m: set() for m in args.modes}  # playlists that failed at a smaller N
     skipped = []
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url, key = start_server(Path(tmp))
+        proc, url, key = start_server(Path(tmp), UNGUARDED)
         try:
             env = DeepgramClientEnvironment(base=url, production=url.replace("http", "ws"), agent=url, agent_rest=url)
             client = DeepgramClient(api_key=key, environment=env)
@@ -571,13 +619,15 @@ def main() -> None:
               + (" (under 100 words: one word is more than a point)" if w["too_few_words"] else ""))  # fmt: skip
     if server_stats:
         print(f"Server: {server_stats}")
+    admission = admission_run(args.admission, sources, names, args.seconds) if args.admission else None
+    runtime = time.monotonic() - t_start
     print(f"Runtime: {runtime:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({
             "machine": info, "args": {k: str(v) for k, v in vars(args).items()}, "raw_engine": raw,
             "capacity": capacity, "capacity_per_mode_and_playlist": per_cell, "capacity_ratio": ratio, "passing_above_capacity": passing_above,
             "wer_at_capacity": {"n": at, **wer_at}, "rows": rows, "skipped": skipped, "batch": batch,
-            "server_stats": server_stats, "runtime_s": runtime, "loadavg_at_end": load_end,
+            "server_stats": server_stats, "runtime_s": runtime, "loadavg_at_end": load_end, "admission": admission,
         }, indent=2, default=str))  # fmt: skip
 
 
