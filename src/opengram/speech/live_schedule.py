@@ -123,10 +123,15 @@ class LiveScheduler:
         self._finals.setdefault(id(job.stream), deque()).append(job)
         self._wake.set()
 
-    def want_interim(self, stream: "LiveStream", channel: int) -> None:
+    def want_interim(self, stream: "LiveStream", channel: int, job: DecodeJob | None = None) -> None:
+        """An interim decode for the channel; `job` brings a stream's own kind (Flux's), replacing one that
+        still waits."""
         self._ensure_started()
         key = (id(stream), channel)
-        if key not in self._interims:
+        if job is not None:
+            self._interims[key] = job
+            self._wake.set()
+        elif key not in self._interims:
             self._interims[key] = InterimDecode(stream, channel)
             self._wake.set()
 
