@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         {
             "prerecorded": settings.limit_prerecorded,
             "streaming": settings.limit_streaming,
+            "flux": settings.limit_streaming,
             "tts": settings.limit_tts,
             "read": settings.limit_prerecorded,  # /v1/read counts apart, under the pre-recorded limit
         }

@@ -27,6 +27,7 @@ from opengram.errors import DeepgramError, InsufficientPermissions, PaymentRequi
 KINDS = {
     "prerecorded": ("listen", "listen", "limit_prerecorded"),
     "streaming": ("listen", "listen", "limit_streaming"),
+    "flux": ("listen", "listen", "limit_streaming"),  # Flux's own pool (/v2/listen), under the streaming limit
     "tts": ("speak", "speak", "limit_tts"),
     "read": ("read", "read", "limit_prerecorded"),
 }

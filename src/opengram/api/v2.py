@@ -18,8 +18,9 @@ from starlette.requests import HTTPConnection
 
 from opengram.accounts import keys, scopes
 from opengram.accounts.keys import Principal
+from opengram.api import flux
 from opengram.api.admission import admitted
-from opengram.api.deps import credentials
+from opengram.api.deps import connection_credentials, credentials, inference_principal
 from opengram.api.listen import transcribe_request
 from opengram.api.listen_ws import serve_stream
 from opengram.errors import InsufficientPermissions, InvalidAuth, ResourceNotFound
@@ -72,6 +73,14 @@ async def v2_principal(conn: HTTPConnection) -> Principal:
     return found
 
 
+async def flux_principal(conn: HTTPConnection) -> Principal:
+    """Flux takes Basic pairs too (§1.9); otherwise a key or a temporary token, as every listen does."""
+    parsed = credentials(conn.headers.get("authorization"))
+    if parsed is not None and parsed[0] == "basic":
+        return await v2_principal(conn)
+    return await inference_principal(conn)
+
+
 def _require(caller: Principal, endpoint: str) -> None:
     if not scopes.allows(caller.permissions, endpoint):
         raise InsufficientPermissions()
@@ -97,7 +106,16 @@ def _stream_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
 @router.websocket("/v2/listen")
 async def listen_stream(websocket: WebSocket) -> None:
     """The v2 live stream (`wss://host/v2`): binary audio in, an empty binary message to finish; v2-shaped
-    results out, then the summary metadata. The v1 stream's machinery, with Basic auth."""
+    results out, then the summary metadata. The v1 stream's machinery, with Basic auth.
+
+    `/v2/listen` is also Flux's path (spec §1.9): a `flux-*` model is Flux whatever the auth; `Bearer` and
+    the browser subprotocol (which this legacy stream never took) are Flux too, refused there with 400 for
+    a model that is not Flux's. Basic and `Token` with any other model, or none, stay legacy."""
+    if websocket.url.path == flux.PATH:
+        parsed = connection_credentials(websocket)
+        if flux.is_flux(websocket.query_params.get("model")) or (parsed is not None and parsed[0] not in ("basic", "token")):
+            await flux.serve(websocket, authenticate=flux_principal)
+            return
     await serve_stream(
         websocket, path=websocket.url.path, authenticate=v2_principal, query=_stream_query,
         shape=legacy.v2_stream_message,
