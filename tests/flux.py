@@ -38,14 +38,16 @@ TYPES = {
 
 @dataclass
 class Step:
-    kind: str  # audio, silence, sleep, force, configure, close, raw
+    kind: str  # audio, sleep, force, configure, close, raw
     data: bytes = b""
     seconds: float = 0.0
     message: Any = None
+    bytes_per_second: float = RATE * 2
 
 
-def audio(pcm: bytes) -> Step:
-    return Step("audio", pcm)
+def audio(data: bytes, bytes_per_second: float = RATE * 2) -> Step:
+    """Audio to send paced: 16 kHz linear16 by default, or a container file at its own byte rate."""
+    return Step("audio", data, bytes_per_second=bytes_per_second)
 
 
 def silence(seconds: float) -> Step:
@@ -114,7 +116,7 @@ def stream(client: DeepgramClient, steps: list[Step], pace: float = 1.0, **optio
                 for step in steps:
                     session.marks.append((step.kind, time.monotonic() - opened, session.sent))
                     if step.kind == "audio":
-                        _send_paced(sock, step.data, session, opened, pace)
+                        _send_paced(sock, step, session, opened, pace)
                     elif step.kind == "sleep":
                         time.sleep(step.seconds)
                     elif step.kind == "force":
@@ -141,16 +143,17 @@ def stream(client: DeepgramClient, steps: list[Step], pace: float = 1.0, **optio
     return session
 
 
-def _send_paced(sock, data: bytes, session: Session, opened: float, pace: float) -> None:
-    size = int(CHUNK_S * RATE) * 2
-    for i in range(0, len(data), size):
-        chunk = data[i : i + size]
-        due = opened + (session.sent + len(chunk) / 2 / RATE) / pace  # when its last sample is "spoken"
+def _send_paced(sock, step: Step, session: Session, opened: float, pace: float) -> None:
+    rate = step.bytes_per_second
+    size = max(1, int(CHUNK_S * rate))
+    for i in range(0, len(step.data), size):
+        chunk = step.data[i : i + size]
+        due = opened + (session.sent + len(chunk) / rate) / pace  # when its last sample is "spoken"
         delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         sock.send_media(chunk)
-        session.sent += len(chunk) / 2 / RATE
+        session.sent += len(chunk) / rate
 
 
 def validate(session: Session, *, eager: bool = False, multi: bool = False) -> None:
