@@ -11,6 +11,7 @@ session i-1, so sessions are not in lockstep. Options: `eager_eot_threshold=--ea
 Flux's defaults (`eot_threshold` 0.7, `eot_timeout_ms` 5000).
 
 Measured, per N concurrent sessions:
+- StartOfTurn latency: from the start of the turn's first word (as batch places it) to the StartOfTurn;
 - end-of-turn latency: for each reference turn, from the end of its last word (where POST /v1/listen of
   the same audio places it, word times clipped to speech) to the arrival of the EndOfTurn that closes it,
   and to the last EagerEndOfTurn before that; p50 and p90, wall clock;
@@ -120,14 +121,19 @@ def run_session(client, conv: corpus.Conversation, delay: float, options: dict, 
         out.error = repr(exc)
 
 
-def score(conv: corpus.Conversation, word_ends: dict[str, float], result: SessionResult) -> dict:
+def score(conv: corpus.Conversation, word_ends: dict[str, float], word_starts: dict[str, float], result: SessionResult) -> dict:
     """Latencies, false and missed ends, and each reference turn's streamed words, for one session."""
     turn_infos = [(at, m) for at, m in result.arrivals if m.get("type") == "TurnInfo"]
     ends = [(at, m) for at, m in turn_infos if m["event"] == "EndOfTurn"]
     eagers = [(at, m) for at, m in turn_infos if m["event"] == "EagerEndOfTurn"]
-    out = {"eot": [], "eager": [], "false": 0, "missed": 0, "turns": len(conv.spans), "texts": {}, "notes": []}
+    starts = [(at, m) for at, m in turn_infos if m["event"] == "StartOfTurn"]
+    out = {"start": [], "eot": [], "eager": [], "false": 0, "missed": 0, "turns": len(conv.spans), "texts": {}, "notes": []}
     for i, (turn, start, _) in enumerate(conv.spans):
         word_end = start + word_ends[turn.name]
+        first_word = start + word_starts[turn.name]
+        opening = [at for at, m in starts if first_word <= m["audio_window_end"] <= word_end + 2.0]
+        if opening:
+            out["start"].append(opening[0] - first_word)
         following = conv.spans[i + 1][1] if i + 1 < len(conv.spans) else math.inf
         inside = [m for _, m in ends if start < m["audio_window_end"] < word_end - 0.05]
         out["false"] += len(inside)
@@ -207,12 +213,13 @@ def main() -> None:
         try:
             env = DeepgramClientEnvironment(base=url, production=url.replace("http", "ws"), agent=url, agent_rest=url)
             client = DeepgramClient(api_key=key, environment=env)
-            batch, word_ends = {}, {}
+            batch, word_ends, word_starts = {}, {}, {}
             for t in turns:  # the batch side: each turn alone through POST /v1/listen
                 r = client.listen.v1.media.transcribe_file(request=wav_bytes(t.audio), model="nova-3", punctuate=True)
                 alt = r.results.channels[0].alternatives[0]
                 batch[t.name] = alt.transcript
                 word_ends[t.name] = alt.words[-1].end if alt.words else t.seconds - corpus.PAD_S
+                word_starts[t.name] = alt.words[0].start if alt.words else corpus.PAD_S
             for n in args.streams:
                 convs = [corpus.conversation(turns[5 * i :] + turns[: 5 * i], args.gap) for i in range(n)]
                 results = [SessionResult() for _ in range(n)]
@@ -232,7 +239,8 @@ def main() -> None:
                         check_turns([m for _, m in r.arrivals], eager=bool(args.eager))
                     except (AssertionError, KeyError, ValueError) as exc:
                         invalid.append(repr(exc)[:300])
-                scored = [score(c, word_ends, r) for c, r in zip(convs, results)]
+                scored = [score(c, word_ends, word_starts, r) for c, r in zip(convs, results)]
+                start = [x for s in scored for x in s["start"]]
                 eot = [x for s in scored for x in s["eot"]]
                 eager = [x for s in scored for x in s["eager"]]
                 n_turns = sum(s["turns"] for s in scored)
@@ -250,6 +258,7 @@ def main() -> None:
                             print(f"  R: {ref}\n  S: {streamed}\n  B: {b}")
                 row = {
                     "streams": n, "turns": n_turns, "audio_s": round(sum(c.audio.size for c in convs) / RATE, 1),
+                    "start_p50": pct(start, 50), "start_p90": pct(start, 90),
                     "eager_p50": pct(eager, 50), "eager_p90": pct(eager, 90), "eagers": len(eager),
                     "eot_p50": pct(eot, 50), "eot_p90": pct(eot, 90), "eots": len(eot),
                     "false_ends": false, "false_per_100": 100 * false / n_turns, "missed": missed,
@@ -258,7 +267,8 @@ def main() -> None:
                 }  # fmt: skip
                 rows.append(row)
                 print(
-                    f"N={n}: {n_turns} turns, {row['messages']} messages; Eager p50 {row['eager_p50']*1000:.0f} ms "
+                    f"N={n}: {n_turns} turns, {row['messages']} messages; StartOfTurn after the first word p50 "
+                    f"{row['start_p50']*1000:.0f} ms p90 {row['start_p90']*1000:.0f} ms; Eager p50 {row['eager_p50']*1000:.0f} ms "
                     f"p90 {row['eager_p90']*1000:.0f} ms ({len(eager)}); EndOfTurn p50 {row['eot_p50']*1000:.0f} ms "
                     f"p90 {row['eot_p90']*1000:.0f} ms ({len(eot)}); false ends {false} ({row['false_per_100']:.1f}/100), "
                     f"missed {missed}; turn WER {turn_wer*100:.1f}% batch {batch_wer*100:.1f}%"
@@ -277,13 +287,14 @@ def main() -> None:
             if stats:
                 print(stats[-1])
     print()
-    print("| N | turns | Eager p50 | Eager p90 | EndOfTurn p50 | EndOfTurn p90 | false ends /100 turns | missed ends | turn WER / batch |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| N | turns | Eager p50 | Eager p90 | EndOfTurn p50 | EndOfTurn p90 | false ends /100 turns | missed ends | turn WER / batch | StartOfTurn p50 / p90 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['streams']} | {r['turns']} | {r['eager_p50']*1000:.0f} ms | {r['eager_p90']*1000:.0f} ms "
             f"| {r['eot_p50']*1000:.0f} ms | {r['eot_p90']*1000:.0f} ms | {r['false_per_100']:.1f} ({r['false_ends']}) "
-            f"| {r['missed']} | {r['turn_wer']*100:.1f}% / {r['batch_wer']*100:.1f}% |"
+            f"| {r['missed']} | {r['turn_wer']*100:.1f}% / {r['batch_wer']*100:.1f}% "
+            f"| {r['start_p50']*1000:.0f} / {r['start_p90']*1000:.0f} ms |"
         )
     if args.json:
         args.json.write_text(json.dumps({"machine": info, "engine_speed": speed, "args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=2))

@@ -27,6 +27,7 @@ import argparse
 import json
 import math
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -71,6 +72,8 @@ class Replay:
         self.pending: list[tuple[int, object, object]] = []  # (due sample, request, result)
         self.candidates: list[tuple[object, object]] = []  # (request, Decoded)
         self.messages: list[dict] = []
+        self.stats: Counter[str] = Counter()  # TurnDecode's bookkeeping, as on a FluxSession
+        self.timings: list[tuple[float, float]] = []
 
     def engine(self):
         return self._engine

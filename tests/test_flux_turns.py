@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 
 from opengram.speech.turns import machine as M
@@ -245,3 +247,15 @@ def test_configure_merges_validates_and_reports():
     with pytest.raises(Invalid, match="language_hint is not supported"):
         o.configured({"type": "Configure", "language_hints": ["es"]})
     assert o.configured({"type": "Configure", "language_hints": []}).language_hints == []
+
+
+def test_audio_is_trimmed_to_what_decodes_may_still_read():
+    from opengram.speech.turns.audio import FluxAudio
+
+    a = FluxAudio()
+    a.append(np.zeros(16000 * 5, np.float32))
+    a.keep_from(16000 * 3)
+    a.append(np.zeros(1600, np.float32))
+    assert a.samples.start == 16000 * 3 and a.received == 16000 * 5 + 1600
+    audio, speech, start, end = a.window(0, None)
+    assert start == 16000 * 3 and audio.size == end - start and speech == []

@@ -73,6 +73,7 @@ class Request:
     start: int
     end: int | None
     speech_end: int  # the last speech sample when it was asked for
+    urgent: bool = False  # a turn's first decode (its StartOfTurn, the barge-in signal): queued with the candidates
 
 
 @dataclass
@@ -133,6 +134,13 @@ class TurnMachine:
     @property
     def decode_from(self) -> int | None:
         return self._turn.decode_from
+
+    @property
+    def keep_from(self) -> int:
+        """The earliest audio a later decode may read: the open turn's decode start, or (no speech yet) the
+        pre-pad before now, less a margin."""
+        start = self._turn.decode_from if self._turn.decode_from is not None else self.now - int(PRE_PAD_S * RATE)
+        return max(0, start - RATE // 2)
 
     def previous(self) -> tuple[int, int, list[float]]:
         """What the turn's newest applied decode said: where its window began and ended, and the middle of
@@ -222,7 +230,7 @@ class TurnMachine:
         if speech and turn.interim_due is not None and now >= turn.interim_due and not self.closing:
             if not turn.interim_pending and turn.speech_frames * FRAME >= MIN_SPEECH_S * RATE:
                 turn.interim_pending = True
-                self._request("interim", None)
+                self._request("interim", None).urgent = self.state is State.IDLE
             turn.interim_due = now + int(INTERIM_EVERY_S * RATE)
         if (
             not self.in_speech

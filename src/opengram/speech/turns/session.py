@@ -307,7 +307,7 @@ class FluxSession:
 
     def _submit(self, request: Request) -> None:
         job = TurnDecode(self, request)
-        if request.kind == "interim":
+        if request.kind == "interim" and not request.urgent:
             self.live.want_interim(self, 0, job)  # type: ignore[arg-type]
         else:
             self.live.submit(job)  # type: ignore[arg-type]
@@ -323,6 +323,7 @@ class FluxSession:
 
     def _drain(self) -> None:
         machine = self.machine
+        self.audio.keep_from(machine.keep_from)
         requests, machine.requests = machine.requests, []
         for request in requests:
             self._submit(request)
