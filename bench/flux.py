@@ -137,6 +137,9 @@ def score(conv: corpus.Conversation, word_ends: dict[str, float], word_starts: d
         following = conv.spans[i + 1][1] if i + 1 < len(conv.spans) else math.inf
         inside = [m for _, m in ends if start < m["audio_window_end"] < word_end - 0.05]
         out["false"] += len(inside)
+        out.setdefault("by_source", {}).setdefault(turn.source, [0, 0])
+        out["by_source"][turn.source][0] += 1
+        out["by_source"][turn.source][1] += len(inside)
         out["notes"] += [f"false end in {turn.name} at {m['audio_window_end'] - start:.2f} s ({m['trigger']}, "
                          f"{m['end_of_turn_confidence']:.2f}): …{m['transcript'][-50:]!r}" for m in inside]  # fmt: skip
         closing = [(at, m) for at, m in ends if word_end - 0.05 <= m["audio_window_end"] < following]
@@ -250,6 +253,13 @@ def main() -> None:
                 refs = [normalize(a) for a, _, _ in pairs]
                 turn_wer = jiwer.wer(refs, [normalize(b) or "-" for _, b, _ in pairs])
                 batch_wer = jiwer.wer(refs, [normalize(c) or "-" for _, _, c in pairs])
+                by_source: dict[str, list[int]] = {}
+                for sc in scored:
+                    for source, (count, bad) in sc.get("by_source", {}).items():
+                        by_source.setdefault(source, [0, 0])
+                        by_source[source][0] += count
+                        by_source[source][1] += bad
+                print("  false ends by recording: " + ", ".join(f"{k} {v[1]}/{v[0]}" for k, v in by_source.items()))
                 if args.verbose:
                     for note in sorted({note for s in scored for note in s["notes"]}):
                         print("  " + note)
@@ -264,6 +274,7 @@ def main() -> None:
                     "false_ends": false, "false_per_100": 100 * false / n_turns, "missed": missed,
                     "turn_wer": turn_wer, "batch_wer": batch_wer, "loadavg_before": loadavg,
                     "messages": sum(len(r.arrivals) for r in results), "errors": errors, "invalid": invalid,
+                    "false_by_recording": by_source,
                 }  # fmt: skip
                 rows.append(row)
                 print(

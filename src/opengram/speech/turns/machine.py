@@ -41,11 +41,13 @@ from opengram.speech.words import TimedWord
 UPDATE_S = 0.25
 CANDIDATE_S = 0.096  # silence after speech (3 VAD frames) before the turn is decoded as a candidate end
 FIRST_DECODE_S = 0.5  # speech before a turn's first decode (its StartOfTurn)
-INTERIM_EVERY_S = 1.0
+INTERIM_EVERY_S = 1.5  # whole-turn decodes cost more than v1's segment interims (1 s)
 MIN_SPEECH_S = 0.1  # less speech than this in a would-be turn is a click: never decoded
 FORGET_S = 1.0  # a sound that decoded to no words is forgotten after this much silence (not at once: speech
 # that follows soon is decoded with it, as Whisper often hears a turn's first word only in context)
 COMMIT_AFTER_S = 8.0  # a decode window longer than this commits its words before a pause
+COMMIT_INTERIM_S = 14.0  # ... or, when no candidate came to commit (speech without pauses, or a model that has
+# fallen behind), an interim's window longer than this: decodes must stay on a short window
 COMMIT_KEEP_S = 2.0  # ... keeping at least this much audio after the commit point
 COMMIT_GAP_FRAMES = 3  # a pause the commit point may sit in: at least this many silent frames (96 ms)
 
@@ -100,6 +102,7 @@ class _Turn:
     gaps: list[tuple[int, int]] = field(default_factory=list)  # pauses inside the turn, samples
     interim_due: int | None = None
     interim_pending: bool = False
+    history: list[tuple[int, int, list[float]]] = field(default_factory=list)  # applied decodes: start, end, word middles
 
     @property
     def words(self) -> list[TimedWord]:
@@ -142,11 +145,10 @@ class TurnMachine:
         start = self._turn.decode_from if self._turn.decode_from is not None else self.now - int(PRE_PAD_S * RATE)
         return max(0, start - RATE // 2)
 
-    def previous(self) -> tuple[int, int, list[float]]:
-        """What the turn's newest applied decode said: where its window began and ended, and the middle of
-        each of its words (seconds); a new decode of the same audio is checked against it."""
-        turn = self._turn
-        return turn.decode_from or 0, turn.covered_to, [(w.start + w.end) / 2 for w in turn.live]
+    def previous(self, start: int) -> list[tuple[int, list[float]]]:
+        """What the turn's recent decodes from `start` said: where each ended, and the middle of each of its
+        words (seconds); a new decode of the same audio is checked against them."""
+        return [(end, mids) for a, end, mids in self._turn.history if a == start]
 
     def stale(self, request: Request) -> bool:
         """Whether a decode no longer matters: its turn ended, or a candidate was asked for after it (under
@@ -177,6 +179,8 @@ class TurnMachine:
                 turn.live = words  # a turn's words never vanish on a decode that found none
             turn.covered_to = max(turn.covered_to, result.end)
             turn.applied = request.serial
+            if result.words:
+                turn.history = turn.history[-4:] + [(request.start, result.end, [(w.start + w.end) / 2 for w in result.words])]
             self._commit(request, result)
         if self.state is State.IDLE:
             if turn.words:
@@ -311,8 +315,11 @@ class TurnMachine:
     def _commit(self, request: Request, result: Decoded) -> None:
         """Freeze the words before a pause of a long window, so later decodes start after it."""
         turn = self._turn
-        if request.kind == "interim" or request.start != turn.decode_from or result.end - request.start < COMMIT_AFTER_S * RATE:
-            return  # interims skip words more often than candidates: only a candidate's words are committed
+        length = result.end - request.start
+        if request.start != turn.decode_from or length < COMMIT_AFTER_S * RATE:
+            return
+        if request.kind == "interim" and length < COMMIT_INTERIM_S * RATE:
+            return  # interims skip words more often than candidates: theirs are committed only in a long run
         limit = result.end - int(COMMIT_KEEP_S * RATE)
         gaps = [g for g in turn.gaps if request.start + RATE <= g[0] and g[1] <= limit]
         if not gaps:

@@ -37,7 +37,7 @@ MAX_EVIDENCE_S = 28.0  # a window longer than one encoder window has no end-of-s
 # A short-window decode that leaves this much of the VAD's speech without a word has dropped words (tiny.en
 # on a short window sometimes skips a turn's first phrase, or a phrase mid-way): a candidate is decoded
 # again on the full window, an interim is dropped.
-UNCOVERED_S = 0.6
+UNCOVERED_S = 1.0
 WORD_SLACK_S = 0.15  # a word covers the speech this close to it
 # ... or that has far fewer words than the turn's previous decode had over the same audio (its alignment
 # then stretches the words it kept over the speech it skipped, so coverage alone misses it).
@@ -86,17 +86,17 @@ class TurnDecode(live_schedule.DecodeJob):
         self.span: tuple[int, int] = (request.start, request.start)
         self.speech: list[tuple[float, float]] = []
         self.skipped = False
-        start, covered_to, mids = session.machine.previous()
-        self.previous = (covered_to, mids) if start == request.start and mids else None
+        self.previous = session.machine.previous(request.start)
 
     def _fewer(self, start: int, words) -> bool:
-        """Whether this decode kept far fewer words than the previous one over the audio both covered."""
-        if self.previous is None:
-            return False
-        covered_to, mids = self.previous
-        before = sum(1 for m in mids if m * RATE < covered_to)
-        now = sum(1 for w in words if start + (w.start + w.end) / 2 * RATE < covered_to)
-        return before - now >= FEWER_MIN and now < FEWER_WORDS * before
+        """Whether this decode kept far fewer words than one of the turn's recent decodes over the audio both
+        covered."""
+        for covered_to, mids in self.previous:
+            before = sum(1 for m in mids if m * RATE < covered_to)
+            now = sum(1 for w in words if start + (w.start + w.end) / 2 * RATE < covered_to)
+            if before - now >= FEWER_MIN and now < FEWER_WORDS * before:
+                return True
+        return False
 
     def prepare(self) -> Window | None:
         self.started = time.monotonic()
@@ -126,7 +126,8 @@ class TurnDecode(live_schedule.DecodeJob):
             self.session.stats["dropped words"] += 1
             if not self.final:
                 return None
-            transcript = self.session.engine().transcribe(self.window.audio, self.decode_options)
+            # one greedy pass on the full window (no temperature fallback): this is a second decode already
+            transcript = self.session.engine().transcribe(self.window.audio, replace(self.decode_options, temperature=0.0))
             self.window.encoded = None  # the evidence reads the full window the words came from
             outcome = Outcome(transcript, short=False, fallback="uncovered")
         placed = self.session.builder.placed(outcome, start, self.speech, self.span, 0.0)
