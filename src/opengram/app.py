@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {
                     "prerecorded": settings.limit_prerecorded,
                     "streaming": settings.limit_streaming,
+                    "flux": settings.limit_streaming,  # Flux's own pool (/v2/listen), under the streaming limit
                     "tts": settings.limit_tts,
                     "read": settings.limit_prerecorded,  # /v1/read counts apart, under the pre-recorded limit
                 }

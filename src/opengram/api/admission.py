@@ -37,6 +37,7 @@ from opengram.jobs.accept import Accepted, Upload
 KINDS = {
     "prerecorded": ("listen", "listen", "limit_prerecorded"),
     "streaming": ("listen", "listen", "limit_streaming"),
+    "flux": ("listen", "listen", "limit_streaming"),  # Flux's own pool (/v2/listen), under the streaming limit
     "tts": ("speak", "speak", "limit_tts"),
     "read": ("read", "read", "limit_prerecorded"),
 }
@@ -89,7 +90,7 @@ async def admission(conn: HTTPConnection, services: Services, caller: Principal,
         await _refuse(conn, services, caller, kind, error)
     try:
         with ExitStack() as server:
-            if kind == "streaming":  # and the server's own live capacity (speech/live/capacity.py)
+            if kind in ("streaming", "flux"):  # and the server's own live capacity (speech/live/capacity.py)
                 try:
                     server.enter_context(services.capacity.admit())
                 except DeepgramError as error:

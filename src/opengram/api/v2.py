@@ -19,8 +19,9 @@ from starlette.requests import HTTPConnection
 
 from opengram.accounts import keys, scopes
 from opengram.accounts.keys import Principal
+from opengram.api import flux
 from opengram.api.admission import Admitted, admitted
-from opengram.api.deps import authenticated, credentials
+from opengram.api.deps import authenticated, connection_credentials, credentials, inference_principal
 from opengram.api.listen import transcribe_request
 from opengram.api.listen_ws import serve_stream
 from opengram.api.services import Services, services
@@ -71,6 +72,14 @@ async def v2_principal(conn: HTTPConnection, services: Services = Depends(servic
     return authenticated(conn, found, InvalidAuth(headers=CHALLENGE))
 
 
+async def flux_principal(conn: HTTPConnection, services: Services) -> Principal:
+    """Flux takes Basic pairs too (§1.9); otherwise a key or a temporary token, as every listen does."""
+    parsed = credentials(conn.headers.get("authorization"))
+    if parsed is not None and parsed[0] == "basic":
+        return await v2_principal(conn, services)
+    return await inference_principal(conn, services)
+
+
 def _require(caller: Principal, endpoint: str) -> None:
     if not scopes.allows(caller.permissions, endpoint):
         raise InsufficientPermissions()
@@ -100,7 +109,18 @@ def _stream_query(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
 @router.websocket("/v2/listen")
 async def listen_stream(websocket: WebSocket) -> None:
     """The v2 live stream (`wss://host/v2`): binary audio in, an empty binary message to finish; v2-shaped
-    results out, then the summary metadata. The v1 stream's machinery, with Basic auth."""
+    results out, then the summary metadata. The v1 stream's machinery, with Basic auth.
+
+    `/v2/listen` is also Flux's path (spec §1.9): a `flux-*` model is Flux whatever the auth; `Bearer` and
+    the browser subprotocol (which this legacy stream never took) are Flux too, refused there with 400 for
+    a model that is not Flux's. Basic and `Token` with any other model, or none, stay legacy."""
+    if websocket.url.path == flux.PATH:
+        parsed = connection_credentials(websocket)
+        if flux.is_flux(websocket.query_params.get("model")) or (
+            parsed is not None and parsed[0] not in ("basic", "token")
+        ):
+            await flux.serve(websocket, authenticate=flux_principal)
+            return
     await serve_stream(
         websocket,
         authenticate=v2_principal,

@@ -87,11 +87,12 @@ class LiveScheduler:
         self._finals.setdefault(id(job.stream), deque()).append(job)
         wake.set()
 
-    def want_interim(self, job: DecodeJob) -> None:
-        """An interim, unless one of its stream's channel is already waiting (which then stands for it)."""
+    def want_interim(self, job: DecodeJob, *, replace: bool = False) -> None:
+        """An interim, unless one of its stream's channel is already waiting (which then stands for it); with
+        `replace`, the new one takes the waiting one's place (Flux's candidates: only the newest matters)."""
         wake = self._ensure_started()
         key = (id(job.stream), job.channel)
-        if key not in self._interims:
+        if replace or key not in self._interims:
             self._interims[key] = job
             wake.set()
 
