@@ -59,7 +59,9 @@ TARGETS = {"eager_p50": 0.5, "eot_p50": 0.9, "false_per_100": 5.0, "wer_points":
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
     key, port = secrets.token_hex(20), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGRAM_")}
-    env.update(OPENGRAM_BOOTSTRAP_KEY=key)
+    # Sessions are measured as the server runs them when it takes them all: its own admission is off here
+    # (bench/streaming.py --admission measures that).
+    env.update(OPENGRAM_BOOTSTRAP_KEY=key, OPENGRAM_LIVE_CAPACITY="1000", OPENGRAM_LIVE_BEHIND_S="100000")
     exe = Path(sys.executable).with_name("opengram")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "opengram"]
     cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", f"sqlite:///{workdir}/bench.db"]
