@@ -26,6 +26,9 @@ from common import machine  # bench/common.py: run as `python bench/<name>.py`
 from streaming import UNGUARDED, corpus, layouts, read_corpus, run_once, start_server
 
 
+PY_SPY = str(Path(sys.executable).with_name("py-spy")) if Path(sys.executable).with_name("py-spy").exists() else "py-spy"
+
+
 def kind_of(name: str) -> str:
     if name.startswith(("stream-", "flux-")):
         return "stream ingest threads"
@@ -40,7 +43,7 @@ def kind_of(name: str) -> str:
 
 def thread_names(pid: int) -> dict[int, str]:
     """Native thread id -> Python thread name, as py-spy reads them."""
-    out = subprocess.run(["py-spy", "dump", "--pid", str(pid)], capture_output=True, text=True).stdout
+    out = subprocess.run([PY_SPY, "dump", "--pid", str(pid)], capture_output=True, text=True).stdout
     return {int(m.group(1)): m.group(2) for m in re.finditer(r'^Thread (\d+) \(\w+\): "([^"]*)"', out, re.M)}
 
 
@@ -85,7 +88,7 @@ def main() -> None:
             before, load = cpu_by_thread(proc.pid), open("/proc/loadavg").read().split()[0]
             raw = Path(tmp) / "spy.txt"
             subprocess.run(
-                ["py-spy", "record", "--pid", str(proc.pid), "--duration", str(int(window)), "--rate", "50",
+                [PY_SPY, "record", "--pid", str(proc.pid), "--duration", str(int(window)), "--rate", "50",
                  "--threads", "--format", "raw", "--output", str(raw), "--nonblocking"],
                 capture_output=True,
             )  # fmt: skip
@@ -96,7 +99,7 @@ def main() -> None:
             proc.wait(15)
         spent: Counter[str] = Counter()
         for tid, t in after.items():
-            spent[kind_of(names.get(tid, "other (native)"))] += t - before.get(tid, 0.0)
+            spent[kind_of(names.get(tid, "native threads (CTranslate2, ONNX Runtime pools)"))] += t - before.get(tid, 0.0)
         samples: Counter[tuple[str, str]] = Counter()
         for line in raw.read_text().splitlines() if raw.exists() else []:
             stack, _, count = line.rpartition(" ")
